@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Both run `make setup` first.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+EXTRAS ?= copy,ocr,dev
+# pip finds the machine's CPU torch wheel here when it exists; harmless when it does not.
+WHEELS := $(wildcard /opt/wheels)
+PIP_FLAGS := $(if $(WHEELS),--find-links $(WHEELS),)
+STAMP := $(VENV)/.setup-stamp
+
+.PHONY: setup system venv demo test lint typecheck schema clean
+
+setup: system venv
+
+system:
+	@bash scripts/setup-system.sh
+
+venv: $(STAMP)
+
+# Reinstall only when the dependency list changed: `make setup` must stay cheap to call first.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q $(PIP_FLAGS) -e ".[$(EXTRAS)]"
+	@touch $@
+
+demo: setup
+	$(BIN)/copyplate demo --out out/demo
+
+test: setup
+	$(BIN)/ruff check copyplate tests bench scripts
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: setup
+	$(BIN)/ruff check copyplate tests bench scripts
+	$(BIN)/mypy
+
+schema: setup
+	$(BIN)/copyplate schema --write
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,233 @@
+"""The `copyplate` command. The only place where errors become messages and exit codes.
+
+Exit codes: 0 ok, 1 an asset failed validation, 2 invalid input, 3 missing capability,
+4 render failure, 70 internal error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from copyplate import __version__
+from copyplate.errors import CopyplateError, ExitCode, InputError, LayoutError, Problem
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+def _display(path: Path) -> str:
+    """A path as the user would recognise it: relative to the cwd when it is below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+# --- check ---------------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from copyplate.layouts.loader import check_campaign
+
+    results: list[dict[str, object]] = []
+    n_bad = 0
+    for name in args.files:
+        path = Path(name)
+        loaded, problems = check_campaign(path, name)
+        errors = [p for p in problems if p.severity == "error"]
+        shown = problems if args.warnings else errors
+        n_bad += bool(errors)
+        if args.json:
+            results.append(
+                {
+                    "file": name,
+                    "valid": not errors,
+                    "problems": [p.as_dict() for p in shown],
+                }
+            )
+            continue
+        for p in shown:
+            _out(p.format())
+        if not errors and loaded is not None:
+            c = loaded.campaign
+            jobs = len(c.locales) * len(c.sizes) * len(c.variants)
+            _err(
+                f"{name}: ok ({len(c.regions)} regions, {len(c.locales)} locales, "
+                f"{len(c.sizes)} sizes, {jobs} assets)"
+            )
+    if args.json:
+        _out(json.dumps(results, indent=2, ensure_ascii=False))
+    elif n_bad:
+        _err(f"{n_bad} of {len(args.files)} file(s) invalid")
+    return ExitCode.INVALID_INPUT if n_bad else ExitCode.OK
+
+
+# --- schema --------------------------------------------------------------------------------
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from copyplate.layouts.schema import SCHEMA_PATH, schema_text, write_schema
+
+    if args.write:
+        _err(f"wrote {write_schema()}")
+    elif args.check:
+        current = SCHEMA_PATH.read_text(encoding="utf-8") if SCHEMA_PATH.exists() else ""
+        if current != schema_text():
+            raise InputError(f"{SCHEMA_PATH} is out of date: run `copyplate schema --write`")
+        _err(f"{SCHEMA_PATH} is up to date")
+    else:
+        sys.stdout.write(schema_text())
+    return ExitCode.OK
+
+
+# --- doctor --------------------------------------------------------------------------------
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from copyplate.capabilities import gather
+
+    caps = gather()
+    if args.json:
+        _out(json.dumps([c.as_dict() for c in caps], indent=2))
+    else:
+        width = max(len(c.name) for c in caps)
+        for c in caps:
+            mark = "ok  " if c.ok else ("MISS" if c.required else "--  ")
+            _out(f"{mark} {c.name:<{width}}  {c.detail}  [{c.needed_for}]")
+        missing = [c for c in caps if not c.ok and c.fix]
+        if missing:
+            _out("")
+            _out("to fix:")
+            for c in missing:
+                _out(f"  {c.name}: {c.fix}")
+    bad = [c for c in caps if c.required and not c.ok]
+    return ExitCode.MISSING_CAPABILITY if bad else ExitCode.OK
+
+
+# --- plan / demo ---------------------------------------------------------------------------
+
+
+def _split(values: Sequence[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    return [v for item in values for v in item.split(",") if v]
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from copyplate.layouts.loader import load_campaign
+    from copyplate.pipeline.plan import plan_jobs
+
+    lc = load_campaign(Path(args.campaign), args.campaign)
+    jobs = plan_jobs(lc, _split(args.locales), _split(args.sizes), _split(args.variants))
+    if args.json:
+        _out(json.dumps([j.as_dict() for j in jobs], indent=2))
+    else:
+        for j in jobs:
+            _out(j.name)
+        _err(f"{len(jobs)} jobs")
+    return ExitCode.OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from copyplate.pipeline.demo import run_demo
+
+    report = run_demo(Path(args.out))
+    _out(f"report: {_display(report)}")
+    return ExitCode.OK
+
+
+# --- entry ---------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="copyplate",
+        description="Design assets with exact copy: plates, typeset copy, validators.",
+        epilog="exit codes: 0 ok, 1 asset failed validation, 2 invalid input, "
+        "3 missing capability, 4 render failure, 70 internal error",
+    )
+    p.add_argument("--version", action="version", version=f"copyplate {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    c = sub.add_parser("check", help="validate campaign files and their copy decks")
+    c.add_argument("files", nargs="+", metavar="FILE")
+    c.add_argument("--json", action="store_true", help="print problems as JSON")
+    c.add_argument(
+        "--no-warnings", dest="warnings", action="store_false", help="report errors only"
+    )
+    c.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("schema", help="print the campaign JSON Schema")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--write", action="store_true", help="rewrite the packaged schema file")
+    g.add_argument("--check", action="store_true", help="fail if the packaged file is stale")
+    s.set_defaults(func=cmd_schema)
+
+    d = sub.add_parser("doctor", help="list capabilities and what is missing")
+    d.add_argument("--json", action="store_true")
+    d.set_defaults(func=cmd_doctor)
+
+    pl = sub.add_parser("plan", help="list the jobs a campaign run would make")
+    pl.add_argument("campaign")
+    pl.add_argument("--locales", action="append", help="comma-separated locale tags")
+    pl.add_argument("--sizes", action="append", help="comma-separated size names")
+    pl.add_argument("--variants", action="append", help="comma-separated variant ids")
+    pl.add_argument("--json", action="store_true")
+    pl.set_defaults(func=cmd_plan)
+
+    de = sub.add_parser("demo", help="run the sample campaign end to end, offline")
+    de.add_argument("--out", default="out/demo")
+    de.set_defaults(func=cmd_demo)
+    return p
+
+
+def _report_problems(problems: list[Problem]) -> None:
+    for pr in problems:
+        _err(pr.format())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = args.debug or os.environ.get("COPYPLATE_DEBUG") == "1"
+    try:
+        code = int(args.func(args))
+    except LayoutError as e:
+        _report_problems(e.problems)
+        _err(f"copyplate: {len([p for p in e.problems if p.severity == 'error'])} problem(s)")
+        code = e.exit_code
+    except CopyplateError as e:
+        _err(f"copyplate: error: {e}")
+        code = e.exit_code
+    except KeyboardInterrupt:
+        _err("copyplate: interrupted")
+        code = ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        code = ExitCode.OK
+    except Exception as e:
+        if debug:
+            raise
+        _err(
+            f"copyplate: internal error: {type(e).__name__}: {e} "
+            "(a bug; please report it with the output of `copyplate --debug ...`)"
+        )
+        code = ExitCode.INTERNAL
+    sys.stdout.flush()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""copyplate.layouts."""

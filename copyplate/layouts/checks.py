@@ -1,0 +1,304 @@
+"""Rules that need more than one field: copy keys, fonts and glyph coverage, boxes on the
+canvas, colour tokens, files. Each returns Problems; none stops at the first."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+from copyplate.errors import Problem
+from copyplate.fonts import FontFace, describe_chars, uncovered
+from copyplate.layouts.decks import CopyEntry
+from copyplate.layouts.geometry import canvas, safe_rect
+from copyplate.layouts.jsonsource import join_pointer
+from copyplate.layouts.loader import LoadedCampaign, resolve_font
+from copyplate.layouts.locales import LocaleProblem, currency_digits, known_currencies, locale_info
+from copyplate.layouts.models import (
+    TEXT_KINDS,
+    BarcodeRegion,
+    CtaRegion,
+    ImageRegion,
+    LogoRegion,
+    Price,
+    PriceRegion,
+    QrRegion,
+    TextRegion,
+)
+from copyplate.layouts.sources import did_you_mean, safe_path
+
+TextLike = TextRegion | PriceRegion | CtaRegion
+
+MAX_IMAGE_PIXELS = 64_000_000
+
+
+def gtin_check_digit(body: str) -> int:
+    """GS1 check digit for the digits before it (EAN-13: 12 digits, UPC-A: 11)."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10
+
+
+def barcode_problem(symbology: str, digits: str) -> str | None:
+    want = 13 if symbology == "ean13" else 12
+    if not re.fullmatch(r"[0-9]+", digits) or len(digits) != want:
+        return f"{symbology} needs exactly {want} digits (got {digits!r})"
+    check = gtin_check_digit(digits[:-1])
+    if int(digits[-1]) != check:
+        return f"{symbology} check digit of {digits!r} is wrong: it should end in {check}"
+    return None
+
+
+def semantic_problems(lc: LoadedCampaign) -> list[Problem]:
+    out: list[Problem] = []
+    for rule in (_unique_ids, _colors, _fonts, _locales, _regions, _copy):
+        out.extend(rule(lc))
+    return out
+
+
+def _unique_ids(lc: LoadedCampaign) -> Iterator[Problem]:
+    c = lc.campaign
+    for what, items in (("size", c.sizes), ("region", c.regions), ("variant", c.variants)):
+        counts = Counter(_name(x) for x in items)
+        plural = f"{what}s" if what != "size" else "sizes"
+        for i, x in enumerate(items):
+            name = _name(x)
+            if counts[name] > 1:
+                field = "id" if hasattr(x, "id") else "name"
+                yield lc.doc.problem(
+                    f"/{plural}/{i}/{field}", f"{what} {name!r} is defined more than once"
+                )
+                counts[name] = 0  # report each duplicate once
+
+
+def _name(item: object) -> str:
+    return str(getattr(item, "id", None) or getattr(item, "name", ""))
+
+
+def _colors(lc: LoadedCampaign) -> Iterator[Problem]:
+    tokens = sorted(lc.campaign.brand.colors)
+
+    def check(ref: str | None, ptr: str) -> Iterator[Problem]:
+        if ref is not None and not ref.startswith("#") and ref not in tokens:
+            yield lc.doc.problem(
+                ptr,
+                f"unknown colour token {ref!r}{did_you_mean(ref, tokens)} "
+                f"(brand defines: {', '.join(tokens)})",
+            )
+
+    for i, ref in enumerate(lc.campaign.plate.palette):
+        yield from check(ref, f"/plate/palette/{i}")
+    for i, r in enumerate(lc.campaign.regions):
+        for attr in ("color", "background"):
+            yield from check(getattr(r, attr, None), f"/regions/{i}/{attr}")
+
+
+def _fonts(lc: LoadedCampaign) -> Iterator[Problem]:
+    for role, scripts in lc.campaign.brand.fonts.items():
+        for script, chain in scripts.items():
+            for j, ref in enumerate(chain):
+                face = resolve_font(ref, lc.root)
+                if isinstance(face, str):
+                    yield lc.doc.problem(f"/brand/fonts/{role}/{script}/{j}", face)
+
+
+def _locales(lc: LoadedCampaign) -> Iterator[Problem]:
+    for tag, loc in lc.campaign.locales.items():
+        try:
+            locale_info(tag, loc.numbering_system)
+        except LocaleProblem as e:
+            yield lc.doc.problem(join_pointer("/locales", tag), str(e))
+
+
+def _regions(lc: LoadedCampaign) -> Iterator[Problem]:
+    c = lc.campaign
+    size_names = [s.name for s in c.sizes]
+    roles = sorted(c.brand.fonts)
+    for i, r in enumerate(c.regions):
+        base = f"/regions/{i}"
+        for name in r.boxes:
+            if name not in size_names:
+                yield lc.doc.problem(
+                    join_pointer(f"{base}/boxes", name),
+                    f"unknown size {name!r}{did_you_mean(name, size_names)} "
+                    f"(sizes: {', '.join(size_names)})",
+                )
+        for size in c.sizes:
+            rect = lc.region_rect(r, size)
+            ptr = (
+                join_pointer(f"{base}/boxes", size.name) if size.name in r.boxes else f"{base}/box"
+            )
+            if not rect.inside(canvas(size)) or rect.w < 1 or rect.h < 1:
+                yield lc.doc.problem(
+                    ptr,
+                    f"region {r.id!r} on size {size.name!r} ({size.width}x{size.height}) lies "
+                    f"outside the canvas: box is x={rect.x} y={rect.y} w={rect.w} h={rect.h} px",
+                )
+            elif r.kind != "image" and not rect.inside(safe_rect(size)):
+                yield lc.doc.problem(
+                    ptr,
+                    f"region {r.id!r} on size {size.name!r} leaves the safe area",
+                    "warning",
+                )
+            if isinstance(r, TextLike) and rect.h < r.min_font_px:
+                yield lc.doc.problem(
+                    ptr,
+                    f"region {r.id!r} on size {size.name!r} is {rect.h} px high, less than "
+                    f"its min_font_px {r.min_font_px}",
+                )
+        if isinstance(r, TextLike):
+            if r.min_font_px > r.max_font_px:
+                yield lc.doc.problem(
+                    f"{base}/min_font_px",
+                    f"min_font_px {r.min_font_px} is larger than max_font_px {r.max_font_px}",
+                )
+            if r.font_role not in c.brand.fonts:
+                yield lc.doc.problem(
+                    f"{base}/font_role",
+                    f"unknown font role {r.font_role!r}{did_you_mean(r.font_role, roles)} "
+                    f"(brand defines: {', '.join(roles)})",
+                )
+        if isinstance(r, QrRegion | BarcodeRegion) and (r.copy_key is None) == (r.payload is None):
+            yield lc.doc.problem(base, f"region {r.id!r} needs exactly one of 'copy' or 'payload'")
+        if isinstance(r, BarcodeRegion) and r.payload is not None:
+            msg = barcode_problem(r.symbology, r.payload)
+            if msg:
+                yield lc.doc.problem(f"{base}/payload", msg)
+        if isinstance(r, LogoRegion | ImageRegion):
+            msg = _image_problem(lc, r.src)
+            if msg:
+                yield lc.doc.problem(f"{base}/src", msg)
+
+
+def _image_problem(lc: LoadedCampaign, rel: str) -> str | None:
+    from PIL import Image
+
+    target = safe_path(lc.root, rel)
+    if isinstance(target, str):
+        return target
+    if not target.is_file():
+        return f"image file {rel!r} does not exist"
+    try:
+        with Image.open(target) as im:
+            w, h = im.size
+            if w * h > MAX_IMAGE_PIXELS:
+                return f"image {rel!r} is {w}x{h}; the limit is {MAX_IMAGE_PIXELS:,} pixels"
+            im.verify()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+        return f"image {rel!r} cannot be read: {e}"
+    return None
+
+
+def _region_keys(lc: LoadedCampaign) -> Iterator[tuple[int, str, str]]:
+    """(region index, pointer to its copy key, copy key) for every variant."""
+    for i, r in enumerate(lc.campaign.regions):
+        key = getattr(r, "copy_key", None)
+        if key is None:
+            continue
+        yield i, f"/regions/{i}/copy", key
+        for j, v in enumerate(lc.campaign.variants):
+            if key in v.copy_:
+                yield i, join_pointer(f"/variants/{j}/copy", key), v.copy_[key]
+
+
+def _copy(lc: LoadedCampaign) -> Iterator[Problem]:
+    c = lc.campaign
+    all_keys = sorted({k for per in lc.copy.values() for k in per})
+    used: set[str] = set()
+    for i, ptr, key in _region_keys(lc):
+        region = c.regions[i]
+        used.add(key)
+        if key not in all_keys:
+            if not lc.copy_complete:
+                continue
+            yield lc.doc.problem(
+                ptr, f"unknown copy key {key!r}{did_you_mean(key, all_keys)}: no locale defines it"
+            )
+            continue
+        for tag in c.locales:
+            entry = lc.copy[tag].get(key)
+            if entry is None:
+                if not lc.copy_complete:
+                    continue
+                yield lc.doc.problem(
+                    join_pointer("/locales", tag),
+                    f"locale {tag} has no copy for {key!r} (used by region {region.id!r})",
+                )
+                continue
+            yield from _entry_problems(lc, region, entry)
+    for key in all_keys:
+        if key not in used:
+            for tag in c.locales:
+                entry = lc.copy[tag].get(key)
+                if entry is not None:
+                    yield entry.origin.problem(f"copy {key!r} is not used by any region", "warning")
+                    break
+
+
+def _entry_problems(
+    lc: LoadedCampaign,
+    region: TextRegion
+    | PriceRegion
+    | CtaRegion
+    | QrRegion
+    | BarcodeRegion
+    | LogoRegion
+    | ImageRegion,
+    entry: CopyEntry,
+) -> Iterator[Problem]:
+    value = entry.value
+    where = f"region {region.id!r}"
+    if isinstance(region, PriceRegion) != isinstance(value, Price):
+        want = "a price {amount, currency}" if isinstance(region, PriceRegion) else "text"
+        yield entry.origin.problem(f"{where} (kind {region.kind}) needs {want} here")
+        return
+    if isinstance(value, Price):
+        if value.currency not in known_currencies():
+            yield entry.origin.problem(f"unknown ISO 4217 currency {value.currency!r}")
+            return
+        exponent = value.amount.normalize().as_tuple().exponent
+        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        digits = currency_digits(value.currency)
+        if places > digits:
+            yield entry.origin.problem(
+                f"{value.currency} prices have {digits} decimal places; {value.amount} has {places}"
+            )
+    if isinstance(region, BarcodeRegion):
+        msg = barcode_problem(region.symbology, str(value))
+        if msg:
+            yield entry.origin.problem(msg)
+        return
+    if isinstance(region, QrRegion):
+        return
+    if region.kind not in TEXT_KINDS:
+        return
+    assert isinstance(region, TextRegion | PriceRegion | CtaRegion)
+    try:
+        text = lc.text(entry.key, entry.locale)
+    except LocaleProblem:
+        return  # reported by _locales
+    pattern = region.checks.pattern
+    if pattern and not re.fullmatch(pattern, text):
+        yield entry.origin.problem(f"copy {text!r} does not match {where}'s pattern {pattern!r}")
+    if region.font_role not in lc.campaign.brand.fonts:
+        return
+    try:
+        script = lc.locale(entry.locale).script
+    except LocaleProblem:
+        return
+    chain = lc.font_chain(region.font_role, script)
+    if not chain:
+        yield entry.origin.problem(
+            f"no font for locale {entry.locale} (script {script}) in role "
+            f"{region.font_role!r}: add a '{script}' or 'default' chain under brand.fonts"
+        )
+        return
+    missing = uncovered(text, chain)
+    if missing:
+        yield entry.origin.problem(
+            f"no font of role {region.font_role!r} for {entry.locale} ({_labels(chain)}) has "
+            f"{describe_chars(missing)}"
+        )
+
+
+def _labels(chain: list[FontFace]) -> str:
+    return ", ".join(f.label for f in chain)

@@ -1,0 +1,403 @@
+"""The campaign layout file as pydantic v2 models.
+
+These models are the single source of truth: `campaign.schema.json` is exported from them
+(`copyplate schema --write`) and a test fails when the two disagree. Structural rules live
+here; rules that need more than one field or the file system (copy keys, fonts, boxes that
+leave the canvas) live in `copyplate.layouts.checks`, so that every problem is reported at
+once instead of the first one hiding the rest.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+)
+
+SCHEMA_VERSION = 1
+SCHEMA_ID = "https://copyplate.dev/schema/campaign-v1.json"
+
+# --- scalar vocabularies -------------------------------------------------------------------
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$"),
+    Field(description="Lower-case letters, digits, '-' and '_' (max 64)."),
+]
+CopyKey = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{0,99}$"),
+    Field(description="Name of an entry in the copy deck, e.g. 'headline' or 'legal.footer'."),
+]
+TokenName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,63}$"),
+    Field(description="A brand colour token, e.g. 'ink' or 'accent-2'."),
+]
+HexColor = Annotated[
+    str,
+    StringConstraints(pattern=r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$"),
+    Field(description="sRGB colour as #RRGGBB or #RRGGBBAA."),
+]
+ColorRef = Annotated[
+    str,
+    StringConstraints(pattern=r"^(?:#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{8})|[a-z][a-z0-9-]{0,63})$"),
+    Field(description="A brand colour token name, or a literal #RRGGBB colour."),
+]
+ScriptKey = Annotated[
+    str,
+    StringConstraints(pattern=r"^(?:default|[A-Z][a-z]{3})$"),
+    Field(
+        description="ISO 15924 script code (Latn, Arab, Hebr, Jpan, Hans, Kore ...) or 'default'."
+    ),
+]
+LocaleTag = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?$"),
+    Field(description="BCP 47 language tag such as 'pt-BR' or 'zh-Hans-CN'."),
+]
+RelPath = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=1024),
+    Field(description="A path relative to the campaign file's folder; it may not leave it."),
+]
+CopyText = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# --- brand ---------------------------------------------------------------------------------
+
+
+class FontRef(Strict):
+    """A font by system family + style (resolved through fontconfig) or by file."""
+
+    family: str | None = Field(None, max_length=200, examples=["Noto Sans Arabic"])
+    style: str = Field("Regular", max_length=100, examples=["Bold"])
+    file: RelPath | None = Field(None, description="Font file inside the campaign folder.")
+    index: int = Field(0, ge=0, le=255, description="Face index inside a .ttc collection.")
+
+
+FontChain = Annotated[
+    list[FontRef],
+    Field(min_length=1, max_length=8, description="Fonts tried in order, by glyph coverage."),
+]
+
+
+class Brand(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    colors: dict[TokenName, HexColor] = Field(
+        min_length=1, max_length=64, description="Colour tokens regions refer to by name."
+    )
+    fonts: dict[Slug, dict[ScriptKey, FontChain]] = Field(
+        min_length=1,
+        description=(
+            "Font roles (e.g. 'display', 'body'), each mapping scripts to a fallback chain. "
+            "A locale uses its script's chain, else 'default'."
+        ),
+    )
+    min_contrast: float = Field(
+        4.5, ge=1.0, le=21.0, description="Default minimum WCAG contrast ratio for copy."
+    )
+    hyphenation: bool = Field(False, description="Whether the typesetter may hyphenate words.")
+
+
+# --- sizes ---------------------------------------------------------------------------------
+
+
+class SafeArea(Strict):
+    """Insets in pixels that copy must stay inside (platform UI, cropping)."""
+
+    top: int = Field(0, ge=0, le=8192)
+    right: int = Field(0, ge=0, le=8192)
+    bottom: int = Field(0, ge=0, le=8192)
+    left: int = Field(0, ge=0, le=8192)
+
+
+class Grid(Strict):
+    """A layout grid laid over the safe area; grid boxes refer to its cells (1-based)."""
+
+    columns: int = Field(12, ge=1, le=48)
+    rows: int = Field(12, ge=1, le=48)
+    gutter: int = Field(0, ge=0, le=512, description="Gap between cells, in pixels.")
+
+
+ImageFormat = Literal["png", "jpeg", "webp"]
+
+
+class OutputSize(Strict):
+    name: Slug
+    width: int = Field(ge=16, le=8192)
+    height: int = Field(ge=16, le=8192)
+    safe_area: SafeArea = Field(default_factory=SafeArea)
+    grid: Grid = Field(default_factory=Grid)
+    format: ImageFormat = "png"
+
+
+# --- plate ---------------------------------------------------------------------------------
+
+
+class Plate(Strict):
+    prompt: str = Field(min_length=1, max_length=2000)
+    negative_prompt: str = Field("", max_length=2000)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    model: str = Field(
+        "builtin",
+        min_length=1,
+        max_length=300,
+        description="Plate generator: 'builtin', 'diffusers:<local path or hub id>', ...",
+    )
+    palette: list[ColorRef] = Field(
+        min_length=1, max_length=8, description="Colours the plate should follow, in order."
+    )
+    mood: str | None = Field(None, max_length=64, examples=["soft-light", "bokeh", "paper"])
+    steps: int | None = Field(None, ge=1, le=200)
+
+
+# --- boxes ---------------------------------------------------------------------------------
+
+
+class RelBox(Strict):
+    """A box in fractions of the canvas: x, y of the top-left corner, width, height."""
+
+    x: float = Field(ge=0, le=1)
+    y: float = Field(ge=0, le=1)
+    w: float = Field(gt=0, le=1)
+    h: float = Field(gt=0, le=1)
+
+
+class GridBox(Strict):
+    """A box spanning cells of the size's grid (1-based column and row)."""
+
+    col: int = Field(ge=1, le=48)
+    row: int = Field(ge=1, le=48)
+    col_span: int = Field(1, ge=1, le=48)
+    row_span: int = Field(1, ge=1, le=48)
+
+
+def _box_kind(v: Any) -> str:
+    if isinstance(v, dict):
+        return "grid" if "col" in v or "row" in v else "rel"
+    return "grid" if isinstance(v, GridBox) else "rel"
+
+
+Box = Annotated[
+    Annotated[RelBox, Tag("rel")] | Annotated[GridBox, Tag("grid")],
+    Discriminator(_box_kind),
+]
+
+
+# --- per-region validator settings --------------------------------------------------------
+
+
+def _compiles(pattern: str) -> str:
+    import re
+
+    try:
+        re.compile(pattern)
+    except re.error as e:
+        msg = f"not a valid regular expression: {e}"
+        raise ValueError(msg) from None
+    return pattern
+
+
+class RegionChecks(Strict):
+    """Validator settings for one region; unset values fall back to brand defaults."""
+
+    min_contrast: float | None = Field(None, ge=1.0, le=21.0)
+    min_apca: float | None = Field(None, ge=0, le=108, description="Minimum APCA |Lc|.")
+    pattern: Annotated[str, AfterValidator(_compiles)] | None = Field(
+        None, max_length=1000, description="Regex the rendered copy must match in full."
+    )
+    skip: list[str] = Field(
+        default_factory=list, description="Check families not to run here, e.g. ['ocr']."
+    )
+
+
+# --- regions -------------------------------------------------------------------------------
+
+
+Align = Literal["start", "end", "center"]
+
+
+VAlign = Literal["top", "middle", "bottom"]
+
+
+ContrastAid = Literal["none", "auto", "scrim", "halo", "swap"]
+
+
+class RegionBase(Strict):
+    id: Slug
+    box: Box
+    boxes: dict[Slug, Box] = Field(
+        default_factory=dict, description="Per-size overrides of `box`, keyed by size name."
+    )
+    z: int = Field(0, ge=-1000, le=1000, description="Stacking order; higher is on top.")
+    checks: RegionChecks = Field(default_factory=RegionChecks)
+
+
+class TextStyle(Strict):
+    font_role: Slug = "body"
+    min_font_px: int = Field(12, ge=4, le=1000)
+    max_font_px: int = Field(48, ge=4, le=1000)
+    max_lines: int = Field(1, ge=1, le=50)
+    line_height: float = Field(1.2, ge=0.8, le=3.0)
+    align: Align = "start"
+    valign: VAlign = "middle"
+    color: ColorRef = "ink"
+    direction: Literal["ltr", "rtl"] | None = Field(
+        None, description="Paragraph direction; default from the locale."
+    )
+    contrast_aid: ContrastAid = "none"
+
+
+class TextRegion(RegionBase, TextStyle):
+    """Copy set as text: headline, sub-line, legal line."""
+
+    kind: Literal["text"]
+    copy_key: CopyKey = Field(alias="copy")
+
+
+class PriceRegion(RegionBase, TextStyle):
+    """A price from the deck (amount + currency), formatted per locale from CLDR."""
+
+    kind: Literal["price"]
+    copy_key: CopyKey = Field(alias="copy")
+    background: ColorRef | None = Field(None, description="Badge fill; none for bare text.")
+    shape: Literal["none", "rect", "pill", "circle", "burst"] = "none"
+
+
+class CtaRegion(RegionBase, TextStyle):
+    """A call-to-action button: a vector shape with a label."""
+
+    kind: Literal["cta"]
+    copy_key: CopyKey = Field(alias="copy")
+    background: ColorRef = "accent"
+    shape: Literal["rect", "pill"] = "pill"
+    corner_radius: float = Field(0.2, ge=0, le=0.5, description="Fraction of the box height.")
+
+
+class QrRegion(RegionBase):
+    kind: Literal["qr"]
+    copy_key: CopyKey | None = Field(None, alias="copy", description="Deck entry with the payload.")
+    payload: str | None = Field(None, min_length=1, max_length=2000)
+    ecc: Literal["L", "M", "Q", "H"] = "M"
+    min_module_px: int = Field(4, ge=1, le=100)
+    quiet_zone_modules: int = Field(4, ge=4, le=40, description="At least 4 by ISO/IEC 18004.")
+    color: ColorRef = "#000000"
+    background: ColorRef = "#FFFFFF"
+
+
+class BarcodeRegion(RegionBase):
+    kind: Literal["barcode"]
+    symbology: Literal["ean13", "upca"]
+    copy_key: CopyKey | None = Field(None, alias="copy", description="Deck entry with the digits.")
+    payload: str | None = Field(None, pattern=r"^[0-9]{11,13}$")
+    min_module_px: int = Field(2, ge=1, le=50)
+    show_digits: bool = True
+    color: ColorRef = "#000000"
+    background: ColorRef = "#FFFFFF"
+
+
+ImageFit = Literal["contain", "cover"]
+
+
+class LogoRegion(RegionBase):
+    kind: Literal["logo"]
+    src: RelPath
+    fit: ImageFit = "contain"
+
+
+class ImageRegion(RegionBase):
+    kind: Literal["image"]
+    src: RelPath
+    fit: ImageFit = "cover"
+
+
+Region = Annotated[
+    TextRegion | PriceRegion | CtaRegion | QrRegion | BarcodeRegion | LogoRegion | ImageRegion,
+    Field(discriminator="kind"),
+]
+REGION_KINDS = ("text", "price", "cta", "qr", "barcode", "logo", "image")
+TEXT_KINDS = ("text", "price", "cta")
+
+
+# --- copy ----------------------------------------------------------------------------------
+
+
+class Price(Strict):
+    """A price as data: the typesetter formats it per locale (CLDR), never by hand."""
+
+    amount: Decimal = Field(ge=0, le=Decimal("1e12"), description='Exact decimal, e.g. "19.99".')
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. 'EUR'.")
+
+
+CopyValue = CopyText | Price
+
+
+class Locale(Strict):
+    copy_: dict[CopyKey, CopyValue] = Field(
+        default_factory=dict, alias="copy", description="Inline copy for this locale."
+    )
+    deck: RelPath | None = Field(
+        None, description="JSON copy deck with this locale's entries ({key: value})."
+    )
+    direction: Literal["ltr", "rtl"] | None = Field(
+        None, description="Paragraph direction; default from CLDR."
+    )
+    numbering_system: str | None = Field(
+        None,
+        pattern=r"^[a-z]{4,8}$",
+        description="CLDR numbering system for prices, e.g. 'latn' or 'arab'; default from CLDR.",
+    )
+
+
+class Deck(Strict):
+    """A shared copy deck: CSV with a 'key' column and one column per locale, or JSON
+    of the form {locale: {key: value}}. CSV prices are written '19.99 EUR'."""
+
+    file: RelPath
+    format: Literal["csv", "json"] | None = Field(None, description="Default: from the suffix.")
+
+
+class Variant(Strict):
+    id: Slug
+    seed: int | None = Field(None, ge=0, le=2**32 - 1, description="Plate seed override.")
+    copy_: dict[CopyKey, CopyKey] = Field(
+        default_factory=dict,
+        alias="copy",
+        description="Copy-key substitutions for this variant, e.g. {'headline': 'headline_b'}.",
+    )
+
+
+class Campaign(Strict):
+    """A campaign: brand, output sizes, plate, regions and copy for every locale."""
+
+    model_config = ConfigDict(
+        title="copyplate campaign",
+        json_schema_extra={"$id": SCHEMA_ID},
+    )
+
+    schema_: str | None = Field(None, alias="$schema", description="Path or URL of this schema.")
+    version: Literal[1] = Field(description="Layout file format version.")
+    id: Slug
+    name: str = Field(min_length=1, max_length=200)
+    brand: Brand
+    sizes: list[OutputSize] = Field(min_length=1, max_length=64)
+    plate: Plate
+    regions: list[Region] = Field(min_length=1, max_length=200)
+    locales: dict[LocaleTag, Locale] = Field(min_length=1, max_length=300)
+    decks: list[Deck] = Field(default_factory=list, max_length=64)
+    variants: list[Variant] = Field(
+        default_factory=lambda: [Variant(id="default")], min_length=1, max_length=64
+    )

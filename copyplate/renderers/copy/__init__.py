@@ -1,0 +1,1 @@
+"""copyplate.renderers.copy."""

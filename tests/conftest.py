@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Print what this machine can do on every run, as Pillow's test suite does."""
+    from copyplate.capabilities import gather
+
+    caps = gather()
+    have = ", ".join(c.name for c in caps if c.ok)
+    lack = ", ".join(c.name for c in caps if not c.ok) or "nothing"
+    return [f"copyplate capabilities: {have}", f"copyplate missing: {lack}"]
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Callable[[str], Path]:
+    """A private copy of a sample campaign folder; returns its campaign.json path."""
+
+    def make(name: str) -> Path:
+        dst = tmp_path / name
+        shutil.copytree(SAMPLES / name, dst)
+        return dst / "campaign.json"
+
+    return make
+
+
+def edit_json(path: Path, fn: Callable[[Any], None]) -> None:
+    import json
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    fn(data)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
