@@ -1,0 +1,55 @@
+"""Colour maths shared by the copy stage (contrast aids) and the contrast validator."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+RGBA = tuple[int, int, int, int]
+
+
+def parse_hex(value: str) -> RGBA:
+    """'#RRGGBB' or '#RRGGBBAA' as an RGBA tuple."""
+    h = value.lstrip("#")
+    r, g, b = int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+    a = int(h[6:8], 16) if len(h) == 8 else 255
+    return (r, g, b, a)
+
+
+def to_hex(rgba: tuple[int, ...]) -> str:
+    return "#" + "".join(f"{v:02X}" for v in rgba[:3])
+
+
+def _linear(c: NDArray[np.float64]) -> NDArray[np.float64]:
+    c = c / 255.0
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def relative_luminance(rgb: NDArray[np.float64] | tuple[int, ...]) -> NDArray[np.float64]:
+    """WCAG 2.x relative luminance of sRGB values (last axis: R, G, B)."""
+    arr = np.asarray(rgb, dtype=np.float64)[..., :3]
+    lin = _linear(arr)
+    return lin[..., 0] * 0.2126 + lin[..., 1] * 0.7152 + lin[..., 2] * 0.0722
+
+
+def wcag_ratio(l1: float, l2: float) -> float:
+    hi, lo = max(l1, l2), min(l1, l2)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def wcag_large_text(px: float, bold: bool) -> bool:
+    """WCAG 2.2 'large scale' text: 18 pt (24 px) or 14 pt (18.66 px) bold."""
+    return px >= 24 or (bold and px >= 18.66)
+
+
+def luminance_tails(pixels: NDArray[np.uint8], tail: float = 2.0) -> tuple[float, float]:
+    """The dark and light tails (percentiles) of the luminance of RGB pixels."""
+    lum = relative_luminance(pixels.reshape(-1, pixels.shape[-1]).astype(np.float64))
+    lo, hi = np.percentile(lum, [tail, 100 - tail])
+    return float(lo), float(hi)
+
+
+def worst_ratio(color: tuple[int, ...], tails: tuple[float, float]) -> float:
+    """Contrast of `color` against the worse of the backdrop's two luminance tails."""
+    lc = float(relative_luminance(color))
+    return min(wcag_ratio(lc, tails[0]), wcag_ratio(lc, tails[1]))

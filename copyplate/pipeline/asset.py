@@ -1,0 +1,154 @@
+"""One asset: plate + one layer per region in z-order, written with its manifest.
+
+The manifest is the `copyplate verify` contract (see design.md): boxes in image pixels,
+the exact expected copy, and the pipeline's own extra keys (font, size, z, renderer ...).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageCms
+
+from copyplate.layouts.loader import LoadedCampaign
+from copyplate.layouts.models import OutputSize
+from copyplate.pipeline.plan import Job
+from copyplate.renderers.copy.base import Layer, RenderContext, renderer_for
+from copyplate.reports.files import write_atomic
+
+MANIFEST_VERSION = 1
+
+
+@dataclass
+class RenderedAsset:
+    job: Job
+    image: Image.Image  # RGB, the final composite
+    layers: list[Layer]
+    plate: dict[str, Any] = field(default_factory=dict)  # model, seed, cache key
+
+    @property
+    def ok(self) -> bool:
+        return all(layer.ok for layer in self.layers)
+
+
+def plate_request(lc: LoadedCampaign, size: OutputSize, variant: str) -> Any:
+    from copyplate.renderers.plates.base import PlateRequest
+
+    p = lc.campaign.plate
+    seed = next(
+        (v.seed for v in lc.campaign.variants if v.id == variant and v.seed is not None), p.seed
+    )
+    return PlateRequest(
+        prompt=p.prompt,
+        width=size.width,
+        height=size.height,
+        palette=tuple(lc.color(c)[:7] for c in p.palette),
+        seed=seed,
+        negative_prompt=p.negative_prompt,
+        mood=p.mood,
+        steps=p.steps,
+    )
+
+
+def render_copy(
+    lc: LoadedCampaign,
+    job: Job,
+    plate: Image.Image,
+    overrides: dict[str, dict[str, Any]] | None = None,
+) -> tuple[Image.Image, list[Layer]]:
+    """Render every region over `plate` in z-order; each region sees what lies beneath it."""
+    size = lc.size(job.size)
+    if plate.size != (size.width, size.height):
+        w, h = plate.size
+        msg = f"plate is {w}x{h}; size {size.name!r} needs {size.width}x{size.height}"
+        raise ValueError(msg)
+    canvas = plate.convert("RGBA")
+    layers: list[Layer] = []
+    order = sorted(enumerate(lc.campaign.regions), key=lambda ir: (ir[1].z, ir[0]))
+    for _, region in order:
+        ctx = RenderContext(
+            lc,
+            job.locale,
+            size,
+            job.variant,
+            backdrop=canvas.convert("RGB"),
+            overrides=(overrides or {}).get(region.id, {}),
+        )
+        layer = renderer_for(region.kind).render(region, ctx)
+        canvas.alpha_composite(layer.image, (layer.rect.x, layer.rect.y))
+        layers.append(layer)
+    return canvas.convert("RGB"), layers
+
+
+def manifest(lc: LoadedCampaign, asset: RenderedAsset, image_name: str) -> dict[str, Any]:
+    regions: list[dict[str, Any]] = []
+    by_id = {r.id: r for r in lc.campaign.regions}
+    for layer in asset.layers:
+        region = by_id[layer.region]
+        entry: dict[str, Any] = {
+            "id": region.id,
+            "kind": region.kind,
+            "box": layer.rect.as_list(),
+            "z": region.z,
+        }
+        meta = dict(layer.meta)
+        if "text" in meta:
+            entry["text"] = meta.pop("text")
+        for key in ("amount", "currency", "payload", "symbology"):
+            if key in meta:
+                entry[key] = meta.pop(key)
+        if region.kind in ("text", "price", "cta"):
+            entry["direction"] = meta.pop("direction", lc.direction(asset.job.locale))
+            entry["min_contrast"] = meta.get("contrast_target")
+            entry["min_font_px"] = getattr(region, "min_font_px", None)
+        if region.checks.pattern:
+            entry["pattern"] = region.checks.pattern
+        entry.update(meta)
+        entry["findings"] = [f.as_dict() for f in layer.findings]
+        regions.append(entry)
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "image": image_name,
+        "locale": asset.job.locale,
+        "campaign": lc.campaign.id,
+        "size": asset.job.size,
+        "variant": asset.job.variant,
+        "width": asset.image.width,
+        "height": asset.image.height,
+        "plate": asset.plate,
+        "copy_stage_passed": asset.ok,
+        "regions": regions,
+    }
+
+
+def encode_image(image: Image.Image, fmt: str) -> bytes:
+    """Encode with an embedded sRGB profile, so every viewer shows the brand colours."""
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    buf = io.BytesIO()
+    if fmt == "jpeg":
+        image.save(buf, "JPEG", quality=92, subsampling=0, icc_profile=srgb)
+    elif fmt == "webp":
+        image.save(buf, "WEBP", quality=92, icc_profile=srgb)
+    else:
+        image.save(buf, "PNG", icc_profile=srgb, optimize=False, compress_level=6)
+    return buf.getvalue()
+
+
+def write_asset(lc: LoadedCampaign, asset: RenderedAsset, out_dir: Path) -> tuple[Path, Path]:
+    """Write `<out>/<size>/<locale>.<ext>` and its `.json` manifest, each atomically.
+
+    The image goes first: a manifest never names an image that is not there.
+    """
+    fmt = lc.size(asset.job.size).format
+    ext = {"png": "png", "jpeg": "jpg", "webp": "webp"}[fmt]
+    stem = out_dir / asset.job.name
+    image_path = stem.with_name(f"{stem.name}.{ext}")
+    manifest_path = stem.with_name(f"{stem.name}.json")
+    write_atomic(image_path, encode_image(asset.image, fmt))
+    data = manifest(lc, asset, image_path.name)
+    write_atomic(manifest_path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode())
+    return image_path, manifest_path

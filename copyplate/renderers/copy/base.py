@@ -1,0 +1,82 @@
+"""The copy stage's extension point: one renderer per region kind, registered by name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from PIL import Image
+
+from copyplate.layouts.geometry import Rect
+from copyplate.layouts.loader import LoadedCampaign
+from copyplate.layouts.models import OutputSize, RegionBase
+from copyplate.registry import Registry
+from copyplate.validators.finding import Finding
+
+
+@dataclass
+class RenderContext:
+    """Everything a renderer may look at for one region of one asset."""
+
+    campaign: LoadedCampaign
+    locale: str
+    size: OutputSize
+    variant: str = "default"
+    # The composite beneath this region (plate plus lower layers), RGB, full canvas. Used to
+    # choose a contrast aid; renderers never draw on it.
+    backdrop: Image.Image | None = None
+    # Relaxations the retry ladder asks for, e.g. {"max_lines": 3, "contrast_aid": "scrim"}.
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Layer:
+    """One region drawn on its own: an RGBA image exactly the size of `rect`."""
+
+    region: str
+    rect: Rect
+    image: Image.Image
+    z: int
+    meta: dict[str, Any] = field(default_factory=dict)  # goes into the manifest
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(f.passed for f in self.findings)
+
+
+class CopyRenderer(Protocol):
+    name: ClassVar[str]  # registry key, e.g. "typeset"
+    kinds: ClassVar[tuple[str, ...]]  # region kinds it can draw
+
+    def render(self, region: RegionBase, ctx: RenderContext) -> Layer: ...
+
+
+copy_renderers: Registry[type[CopyRenderer]] = Registry("copyplate.copy", "copy renderer")
+
+# Which renderer draws a kind when the campaign does not choose one.
+DEFAULT_RENDERER = {
+    "text": "typeset",
+    "price": "price",
+    "cta": "cta",
+    "qr": "qr",
+    "barcode": "barcode",
+    "logo": "image",
+    "image": "image",
+}
+
+
+def renderer_for(kind: str, name: str | None = None) -> CopyRenderer:
+    _load_builtins()
+    cls = copy_renderers.get(name or DEFAULT_RENDERER[kind])
+    if kind not in cls.kinds:
+        from copyplate.errors import InputError
+
+        msg = f"copy renderer {cls.name!r} cannot draw regions of kind {kind!r}"
+        raise InputError(msg)
+    return cls()
+
+
+def _load_builtins() -> None:
+    # Importing the modules runs their `register` decorators.
+    from copyplate.renderers.copy import barcode, cta, image, price, qr, typeset  # noqa: F401

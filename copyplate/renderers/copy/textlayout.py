@@ -1,0 +1,337 @@
+"""Shaped, bidi-correct, font-fallback-aware text layout on top of Pillow's Raqm engine.
+
+Pillow shapes one string with one font. Real copy mixes scripts (a Latin brand inside
+Arabic, digits inside Hebrew when the Hebrew font has none), so a line is laid out as:
+
+1. grapheme clusters get a font: the first face of the chain that has every character of
+   the cluster; neutral clusters (spaces, punctuation, digits) stay with the previous font
+   when it has them, so runs stay long and kerning intact;
+2. the Unicode bidi algorithm (ICU) splits the line into directional runs in visual order;
+3. each directional run is cut where the font changes, and every piece is shaped by
+   HarfBuzz (Raqm) in its own direction and drawn on a shared baseline.
+
+Line breaks come from ICU's UAX #14 iterator (dictionary-based for Thai, `lb=strict`
+kinsoku for Japanese and Chinese). A character no face covers is never drawn: it is
+reported, so no .notdef box reaches an image.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Literal
+
+from PIL import Image, ImageDraw, ImageFont, features
+
+from copyplate.errors import MissingCapability
+from copyplate.fonts import FontFace
+
+# Bidi controls steer the bidi algorithm and are removed before shaping: many fonts have no
+# glyph for them. ZWJ/ZWNJ stay: they change Arabic joining and Indic conjuncts.
+BIDI_CONTROLS = frozenset(
+    "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+STRICT_KINSOKU = ("ja", "zh")
+
+Direction = Literal["ltr", "rtl"]
+
+
+def require_raqm() -> None:
+    if not features.check("raqm"):
+        msg = (
+            "Pillow was built without Raqm (HarfBuzz + FriBiDi): complex scripts cannot be "
+            "shaped correctly; install libraqm0 and libfribidi0 (make setup)"
+        )
+        raise MissingCapability(msg)
+
+
+@functools.lru_cache(maxsize=512)
+def load_font(face: FontFace, size: int) -> ImageFont.FreeTypeFont:
+    require_raqm()
+    return ImageFont.truetype(
+        str(face.path), size, index=face.index, layout_engine=ImageFont.Layout.RAQM
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _icu_module():  # type: ignore[no-untyped-def]
+    try:
+        import icu
+    except ImportError:
+        msg = "PyICU is not installed: line breaking needs it (pip install 'copyplate[copy]')"
+        raise MissingCapability(msg) from None
+    return icu
+
+
+def _utf16_to_py(text: str) -> list[int]:
+    """Map each UTF-16 offset (as ICU reports them) to a Python string index."""
+    out = []
+    for i, ch in enumerate(text):
+        out.append(i)
+        if ord(ch) > 0xFFFF:
+            out.append(i)
+    out.append(len(text))
+    return out
+
+
+def grapheme_clusters(text: str) -> list[tuple[int, int]]:
+    icu = _icu_module()
+    it = icu.BreakIterator.createCharacterInstance(icu.Locale.getRoot())
+    it.setText(text)
+    m = _utf16_to_py(text)
+    bounds = [0] + [m[b] for b in it]
+    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def break_opportunities(text: str, lang: str) -> list[int]:
+    """Indices where a line may end (exclusive end of the line), UAX #14 plus locale rules."""
+    icu = _icu_module()
+    base = lang.split("-")[0]
+    tag = f"{base}@lb=strict" if base in STRICT_KINSOKU else lang.replace("-", "_")
+    it = icu.BreakIterator.createLineInstance(icu.Locale(tag))
+    it.setText(text)
+    m = _utf16_to_py(text)
+    return [m[b] for b in it]
+
+
+def _neutral(cluster: str) -> bool:
+    return all(unicodedata.category(c)[0] in "ZPSN" or c in BIDI_CONTROLS for c in cluster)
+
+
+@dataclass
+class Piece:
+    """A run drawn in one call: one face, one direction."""
+
+    text: str
+    face: FontFace
+    rtl: bool
+    width: float = 0.0
+
+
+@dataclass
+class Line:
+    text: str  # logical order, as written
+    pieces: list[Piece]  # visual order, left to right
+    width: float
+    ascent: int
+    descent: int
+
+
+@dataclass
+class Layout:
+    size: int
+    lines: list[Line]
+    line_pitch: float
+    width: float
+    height: float
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def faces(self) -> list[FontFace]:
+        seen: list[FontFace] = []
+        for ln in self.lines:
+            for p in ln.pieces:
+                if p.face not in seen:
+                    seen.append(p.face)
+        return seen
+
+
+class TextSetter:
+    """Lays out and draws one piece of copy with one font chain, direction and language."""
+
+    def __init__(self, chain: list[FontFace], lang: str, direction: Direction) -> None:
+        if not chain:
+            msg = f"no font configured for {lang}"
+            raise MissingCapability(msg)
+        self.chain = chain
+        self.lang = lang
+        self.rtl = direction == "rtl"
+
+    # -- fonts ---------------------------------------------------------------------------
+
+    def assign(self, text: str) -> tuple[list[FontFace | None], list[str]]:
+        """A face per character (None where no face covers it) and the uncovered characters."""
+        faces: list[FontFace | None] = [None] * len(text)
+        missing: list[str] = []
+        prev: FontFace | None = None
+        for a, b in grapheme_clusters(text):
+            cluster = text[a:b]
+            if all(c in BIDI_CONTROLS or c in "\n" for c in cluster):
+                continue
+            visible = "".join(c for c in cluster if c not in BIDI_CONTROLS)
+            face: FontFace | None = None
+            if prev is not None and _neutral(visible) and not prev.missing(visible):
+                face = prev
+            else:
+                face = next((f for f in self.chain if not f.missing(visible)), None)
+            if face is None:
+                missing += [c for c in visible if c not in missing]
+                continue
+            for i in range(a, b):
+                faces[i] = face
+            prev = face
+        return faces, missing
+
+    # -- one line ------------------------------------------------------------------------
+
+    def shape_line(self, text: str, size: int) -> Line:
+        icu = _icu_module()
+        faces, _ = self.assign(text)
+        bidi = icu.Bidi()
+        bidi.setPara(icu.UnicodeString(text), 1 if self.rtl else 0)
+        m = _utf16_to_py(text)
+        pieces: list[Piece] = []
+        for i in range(bidi.countRuns()):
+            start16, length16, rtl_run = bidi.getVisualRun(i)
+            start, end = m[start16], m[start16 + length16]
+            segs: list[Piece] = []
+            j = start
+            while j < end:
+                face = faces[j]
+                k = j + 1
+                while k < end and faces[k] == face:
+                    k += 1
+                chunk = "".join(c for c in text[j:k] if c not in BIDI_CONTROLS)
+                if face is not None and chunk:
+                    segs.append(Piece(chunk, face, bool(rtl_run)))
+                j = k
+            pieces += reversed(segs) if rtl_run else segs
+        width = 0.0
+        ascent = descent = 0
+        for p in pieces:
+            font = load_font(p.face, size)
+            p.width = font.getlength(
+                p.text, direction="rtl" if p.rtl else "ltr", language=self.lang
+            )
+            width += p.width
+            a, d = font.getmetrics()
+            ascent, descent = max(ascent, a), max(descent, d)
+        if not pieces:
+            a, d = load_font(self.chain[0], size).getmetrics()
+            ascent, descent = a, d
+        return Line(text, pieces, width, ascent, descent)
+
+    # -- breaking and fitting ------------------------------------------------------------
+
+    def wrap(self, text: str, size: int, width: float, max_lines: int) -> list[Line] | None:
+        """Greedy UAX #14 wrapping; None if it needs more lines or a word is too wide."""
+        lines: list[Line] = []
+        for para in text.split("\n"):
+            breaks = break_opportunities(para, self.lang) if para else [0]
+            start = 0
+            while start < len(para) or (not para and not lines):
+                best: Line | None = None
+                best_end = start
+                for end in breaks:
+                    if end <= start:
+                        continue
+                    candidate = para[start:end].rstrip()
+                    line = self.shape_line(candidate, size)
+                    if line.width <= width:
+                        best, best_end = line, end
+                    else:
+                        break
+                if best is None:
+                    return None  # a single unbreakable segment is wider than the box
+                lines.append(best)
+                if len(lines) > max_lines:
+                    return None
+                start = best_end
+                if not para:
+                    break
+        return lines
+
+    def layout(
+        self, text: str, size: int, width: float, max_lines: int, line_height: float
+    ) -> Layout | None:
+        lines = self.wrap(text, size, width, max_lines)
+        if lines is None:
+            return None
+        pitch = size * line_height
+        height = lines[0].ascent + pitch * (len(lines) - 1) + lines[-1].descent
+        _, missing = self.assign(text)
+        return Layout(size, lines, pitch, max(ln.width for ln in lines), height, missing)
+
+    def fit(
+        self,
+        text: str,
+        width: int,
+        height: int,
+        min_px: int,
+        max_px: int,
+        max_lines: int,
+        line_height: float,
+    ) -> Layout | None:
+        """The layout the fit ladder picks: for 1..max_lines lines, the largest size from
+        max_px down to min_px that fits; None when nothing fits at min_px."""
+        for n in range(1, max_lines + 1):
+            lo, hi = min_px, max_px
+            found: Layout | None = None
+            # Fit shrinks monotonically with size in practice; binary search, then confirm.
+            while lo <= hi:
+                mid = (lo + hi) // 2
+                lay = self.layout(text, mid, width, n, line_height)
+                if lay is not None and lay.height <= height:
+                    found, lo = lay, mid + 1
+                else:
+                    hi = mid - 1
+            if found is not None:
+                return found
+        return None
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def draw(
+        self,
+        image: Image.Image,
+        layout: Layout,
+        origin: tuple[float, float],
+        box: tuple[int, int],
+        align: str,
+        valign: str,
+        fill: tuple[int, int, int, int],
+        stroke: tuple[int, tuple[int, int, int, int]] | None = None,
+    ) -> tuple[int, int, int, int]:
+        """Draw `layout` into `image` inside the box at `origin`; returns the text block rect."""
+        draw = ImageDraw.Draw(image)
+        bw, bh = box
+        ox, oy = origin
+        if valign == "top":
+            top = oy
+        elif valign == "bottom":
+            top = oy + bh - layout.height
+        else:
+            top = oy + (bh - layout.height) / 2
+        # Logical alignment: "start" is the paragraph's reading start, right for RTL.
+        side = {
+            "start": "right" if self.rtl else "left",
+            "end": "left" if self.rtl else "right",
+        }.get(align, "center")
+        baseline = top + layout.lines[0].ascent
+        x_min = ox + bw
+        for ln in layout.lines:
+            if side == "left":
+                x = ox
+            elif side == "right":
+                x = ox + bw - ln.width
+            else:
+                x = ox + (bw - ln.width) / 2
+            x_min = min(x_min, x)
+            for p in ln.pieces:
+                font = load_font(p.face, layout.size)
+                draw.text(
+                    (x, baseline),
+                    p.text,
+                    font=font,
+                    fill=fill,
+                    anchor="ls",
+                    direction="rtl" if p.rtl else "ltr",
+                    language=self.lang,
+                    stroke_width=stroke[0] if stroke else 0,
+                    stroke_fill=stroke[1] if stroke else None,
+                )
+                x += p.width
+            baseline += layout.line_pitch
+        return (round(x_min), round(top), round(layout.width), round(layout.height))
