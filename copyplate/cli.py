@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from copyplate import __version__
 from copyplate.errors import CopyplateError, ExitCode, InputError, LayoutError, Problem
@@ -140,12 +141,34 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _summary(report: Path, results: list[Any]) -> int:
+    failed = [r for r in results if not r.passed]
+    _err(f"{len(results) - len(failed)} of {len(results)} assets passed")
+    _out(f"report: {_display(report)}")
+    return ExitCode.ASSET_FAILED if failed else ExitCode.OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from copyplate.layouts.loader import load_campaign
+    from copyplate.pipeline.run import run_batch
+
+    lc = load_campaign(Path(args.campaign), args.campaign)
+    report, results = run_batch(
+        lc,
+        Path(args.out),
+        _split(args.locales),
+        _split(args.sizes),
+        args.plate_backend,
+        progress=lambda r: _err(f"{'ok  ' if r.passed else 'FAIL'} {r.job.name}"),
+    )
+    return _summary(report, results)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from copyplate.pipeline.demo import run_demo
 
-    report = run_demo(Path(args.out))
-    _out(f"report: {_display(report)}")
-    return ExitCode.OK
+    report, results = run_demo(Path(args.out))
+    return _summary(report, results)
 
 
 # --- entry ---------------------------------------------------------------------------------
@@ -187,6 +210,14 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--variants", action="append", help="comma-separated variant ids")
     pl.add_argument("--json", action="store_true")
     pl.set_defaults(func=cmd_plan)
+
+    r = sub.add_parser("run", help="render a campaign's assets with manifests and a report")
+    r.add_argument("campaign")
+    r.add_argument("--out", default="out/run", help="output folder (default: out/run)")
+    r.add_argument("--locales", action="append", help="comma-separated locale tags")
+    r.add_argument("--sizes", action="append", help="comma-separated size names")
+    r.add_argument("--plate-backend", help="plate generator, overriding the campaign's model")
+    r.set_defaults(func=cmd_run)
 
     de = sub.add_parser("demo", help="run the sample campaign end to end, offline")
     de.add_argument("--out", default="out/demo")

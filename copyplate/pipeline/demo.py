@@ -1,36 +1,25 @@
-"""`copyplate demo`: the sample campaigns through every stage that exists, offline."""
+"""`copyplate demo`: the spring-sale sample through every stage that exists, offline."""
 
 from __future__ import annotations
 
-import json
+import sys
 from pathlib import Path
 
-from copyplate.errors import LayoutError
-from copyplate.layouts.loader import check_campaign
-from copyplate.pipeline.plan import plan_jobs
-from copyplate.reports.files import write_atomic
+from copyplate.layouts.loader import load_campaign
+from copyplate.pipeline.run import AssetResult, run_batch
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+# The procedural plate until the built-in diffusion model ships; no download either way.
+DEMO_PLATES = "gradient"
 
 
-def run_demo(out: Path) -> Path:
-    """Check every sample, plan the spring-sale batch, and write report.json under `out`."""
-    campaigns = []
-    jobs = []
-    for path in sorted(SAMPLES.glob("*/campaign.json")):
-        loaded, problems = check_campaign(path, str(path.relative_to(SAMPLES.parent)))
-        if loaded is None:
-            raise LayoutError(problems)
-        campaigns.append(
-            {
-                "campaign": loaded.campaign.id,
-                "file": loaded.display,
-                "warnings": [p.as_dict() for p in problems],
-            }
-        )
-        jobs += [j.as_dict() for j in plan_jobs(loaded)]
-    report = {"stage": "plan", "campaigns": campaigns, "jobs": jobs}
-    out.mkdir(parents=True, exist_ok=True)
-    target = out / "report.json"
-    write_atomic(target, json.dumps(report, indent=2, ensure_ascii=False).encode("utf-8"))
-    return target
+def run_demo(out: Path) -> tuple[Path, list[AssetResult]]:
+    lc = load_campaign(
+        SAMPLES / "spring-sale" / "campaign.json", "samples/spring-sale/campaign.json"
+    )
+
+    def tick(r: AssetResult) -> None:
+        mark = "ok  " if r.passed else "FAIL"
+        sys.stderr.write(f"{mark} {r.job.name:24s} {r.seconds * 1000:6.0f} ms\n")
+
+    return run_batch(lc, out, plate_backend=DEMO_PLATES, progress=tick)

@@ -164,6 +164,14 @@ def set_copy(
                     "font_px": layout.size,
                     "bold": _bold(layout),
                     "lines": [ln.text for ln in layout.lines],
+                    # Which face drew which run, left to right: provenance and the glyph test.
+                    "runs": [
+                        [
+                            {"text": p.text, "font": f"{p.face.path}#{p.face.index}", "rtl": p.rtl}
+                            for p in ln.pieces
+                        ]
+                        for ln in layout.lines
+                    ],
                     "color": "#{:02X}{:02X}{:02X}".format(*fill[:3]),
                     "contrast_aid": aid,
                     "contrast_target": target,

@@ -1,0 +1,110 @@
+"""The layout engine: fallback runs, bidi order, line breaking rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from copyplate.fonts import FontFace, FontIndex
+from copyplate.renderers.copy.textlayout import TextSetter, break_opportunities
+
+
+def face(family: str, style: str = "Bold") -> FontFace:
+    f = FontIndex.system().find(family, style)
+    assert f is not None, f"{family} {style} not installed"
+    return f
+
+
+def test_hebrew_digits_fall_back_and_visual_order_is_rtl() -> None:
+    s = TextSetter([face("Noto Sans Hebrew"), face("Noto Sans")], "he-IL", "rtl")
+    line = s.shape_line("Lumen: עד 30% הנחה", 40)
+    pieces = [(p.text.strip(), p.face.family, p.rtl) for p in line.pieces if p.text.strip()]
+    # Left to right on screen; a Hebrew reader meets them right to left.
+    assert pieces == [
+        ("הנחה", "Noto Sans Hebrew", True),
+        ("30%", "Noto Sans", False),  # Noto Sans Hebrew has no digits
+        ("עד", "Noto Sans Hebrew", True),
+        (":", "Noto Sans", True),
+        ("Lumen", "Noto Sans", False),
+    ]
+
+
+def test_arabic_price_keeps_digits_in_arabic_font_and_symbol_left() -> None:
+    s = TextSetter([face("Noto Sans Arabic"), face("Noto Sans")], "ar-SA", "rtl")
+    line = s.shape_line("\u200f١٩٩٫٠٠\xa0ر.س.\u200f", 40)
+    texts = [p.text.strip("\xa0") for p in line.pieces]
+    assert texts == ["ر.س.", "١٩٩٫٠٠"]
+    assert all(p.face.family == "Noto Sans Arabic" for p in line.pieces)
+    assert all("\u200f" not in p.text for p in line.pieces)  # controls are not drawn
+
+
+def test_latin_brand_inside_arabic_uses_latin_font() -> None:
+    s = TextSetter([face("Noto Sans Arabic"), face("Noto Sans")], "ar-SA", "rtl")
+    line = s.shape_line("تخفيضات الربيع من Lumen", 40)
+    assert line.pieces[0].text == "Lumen" and line.pieces[0].face.family == "Noto Sans"
+    assert line.pieces[-1].rtl and line.pieces[-1].face.family == "Noto Sans Arabic"
+
+
+def test_uncovered_character_is_reported_not_drawn() -> None:
+    s = TextSetter([face("Noto Sans")], "en-US", "ltr")
+    faces, missing = s.assign("Sale \U00013000 now")  # an Egyptian hieroglyph
+    assert missing == ["\U00013000"]
+    line = s.shape_line("Sale \U00013000 now", 30)
+    assert "\U00013000" not in "".join(p.text for p in line.pieces)
+
+
+THAI = "ของแต่งบ้านชิ้นใหม่สำหรับทุกห้อง เฉพาะสัปดาห์นี้ที่ Lumen เท่านั้น"
+
+
+def test_thai_breaks_between_words_only() -> None:
+    breaks = break_opportunities(THAI, "th-TH")
+    # Dictionary-based: inside "สัปดาห์" (week) or "ห้อง" (room) is never a break.
+    for word in ("สัปดาห์", "ห้อง", "สำหรับ", "เท่านั้น"):
+        start = THAI.index(word)
+        assert not any(start < b < start + len(word) for b in breaks), word
+    assert len(breaks) > 8  # there are word boundaries despite no spaces
+
+
+@pytest.mark.parametrize("width", range(180, 700, 40))
+def test_thai_wrap_keeps_words_whole(width: int) -> None:
+    s = TextSetter(
+        [face("Noto Sans Thai", "Regular"), face("Noto Sans", "Regular")], "th-TH", "ltr"
+    )
+    lines = s.wrap(THAI, 28, width, 20)
+    assert lines is not None
+    joined = "".join(ln.text for ln in lines)
+    assert joined.replace(" ", "") == THAI.replace(" ", "")
+    for word in ("สัปดาห์", "สำหรับ"):
+        assert any(word in ln.text for ln in lines), (width, [ln.text for ln in lines])
+
+
+JA = "2027年3月20日〜3月31日まで。在庫がなくなり次第終了します。表示価格は税込です。"
+NO_LINE_START = set(
+    "、。，．・：；？！ー」』）］｝〉》ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ"
+)
+
+
+@pytest.mark.parametrize("width", range(200, 900, 37))
+def test_japanese_kinsoku(width: int) -> None:
+    s = TextSetter([face("Noto Sans CJK JP", "Regular")], "ja-JP", "ltr")
+    lines = s.wrap(JA, 24, width, 30)
+    assert lines is not None
+    assert "".join(ln.text for ln in lines) == JA
+    for ln in lines[1:]:
+        assert ln.text[0] not in NO_LINE_START, (width, [x.text for x in lines])
+    for ln in lines:
+        assert ln.width <= width
+
+
+def test_wrap_refuses_a_word_wider_than_the_box() -> None:
+    s = TextSetter([face("Noto Sans")], "de-DE", "ltr")
+    assert s.wrap("Donaudampfschifffahrtsgesellschaft", 40, 200, 3) is None
+
+
+def test_fit_prefers_fewer_lines_then_shrinks_never_below_min() -> None:
+    s = TextSetter([face("Noto Sans")], "en-US", "ltr")
+    text = "Fresh picks for every room this week"
+    one = s.fit(text, 700, 300, 20, 60, 3, 1.2)
+    assert one is not None and len(one.lines) == 1 and 20 <= one.size <= 60
+    narrow = s.fit(text, 300, 300, 20, 60, 3, 1.2)
+    assert narrow is not None and len(narrow.lines) > 1 and narrow.size >= 20
+    assert s.fit(text, 100, 40, 20, 60, 3, 1.2) is None
