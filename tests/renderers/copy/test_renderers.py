@@ -95,7 +95,7 @@ def test_contrast_aid_auto_swaps_or_scrims_on_a_dark_plate(tmp_path: Path) -> No
     lc = campaign(
         tmp_path, [text_region(contrast_aid="auto", color="ink")], {"en-US": {"t": "Spring Sale"}}
     )
-    image, [layer] = render(lc, "en-US", plate_color="#151515")
+    _, [layer] = render(lc, "en-US", plate_color="#151515")
     assert layer.meta["contrast_aid"] == "swap:paper"
     assert layer.meta["color"] == "#FFFFFF"
     # Without an aid the ink colour is kept, whatever the plate.

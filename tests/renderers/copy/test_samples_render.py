@@ -27,7 +27,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[dict[str, A
     for name in CAMPAIGNS:
         lc = load_campaign(SAMPLES / name / "campaign.json")
         root = tmp_path_factory.mktemp(name)
-        report, results = run_batch(lc, root, plate_backend="gradient")
+        _, results = run_batch(lc, root, plate_backend="gradient")
         assert len(results) == len(lc.campaign.locales) * len(lc.campaign.sizes)
         for r in results:
             mpath = root / r.manifest
@@ -55,7 +55,7 @@ def test_manifests_follow_the_verify_contract(
         assert (m["width"], m["height"]) == image.size
         for r in m["regions"]:
             x, y, w, h = r["box"]
-            assert 0 <= x and 0 <= y and x + w <= image.width and y + h <= image.height
+            assert x >= 0 and y >= 0 and x + w <= image.width and y + h <= image.height
             if r["kind"] in ("text", "cta"):
                 assert r["text"] and r["font"] and r["font_px"] >= r["min_font_px"]
             if r["kind"] == "price":

@@ -46,7 +46,7 @@ def test_latin_brand_inside_arabic_uses_latin_font() -> None:
 
 def test_uncovered_character_is_reported_not_drawn() -> None:
     s = TextSetter([face("Noto Sans")], "en-US", "ltr")
-    faces, missing = s.assign("Sale \U00013000 now")  # an Egyptian hieroglyph
+    _, missing = s.assign("Sale \U00013000 now")  # an Egyptian hieroglyph
     assert missing == ["\U00013000"]
     line = s.shape_line("Sale \U00013000 now", 30)
     assert "\U00013000" not in "".join(p.text for p in line.pieces)
