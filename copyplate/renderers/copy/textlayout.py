@@ -21,7 +21,7 @@ import functools
 import itertools
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from PIL import Image, ImageDraw, ImageFont, features
 
@@ -96,6 +96,18 @@ def break_opportunities(text: str, lang: str) -> list[int]:
     return [m[b] for b in it]
 
 
+@functools.lru_cache(maxsize=64)
+def hyphenator(lang: str) -> Any:
+    """A pyphen dictionary for the locale, or None where there is none (then no hyphens)."""
+    try:
+        import pyphen
+    except ImportError:
+        msg = "pyphen is not installed: hyphenation needs it (pip install 'copyplate[copy]')"
+        raise MissingCapability(msg) from None
+    found = pyphen.language_fallback(lang.replace("-", "_"))
+    return pyphen.Pyphen(lang=found) if found else None
+
+
 def _neutral(cluster: str) -> bool:
     return all(unicodedata.category(c)[0] in "ZPSN" or c in BIDI_CONTROLS for c in cluster)
 
@@ -141,13 +153,16 @@ class Layout:
 class TextSetter:
     """Lays out and draws one piece of copy with one font chain, direction and language."""
 
-    def __init__(self, chain: list[FontFace], lang: str, direction: Direction) -> None:
+    def __init__(
+        self, chain: list[FontFace], lang: str, direction: Direction, hyphenate: bool = False
+    ) -> None:
         if not chain:
             msg = f"no font configured for {lang}"
             raise MissingCapability(msg)
         self.chain = chain
         self.lang = lang
         self.rtl = direction == "rtl"
+        self.hyphenator = hyphenator(lang) if hyphenate else None
 
     # -- fonts ---------------------------------------------------------------------------
 
@@ -219,29 +234,46 @@ class TextSetter:
         """Greedy UAX #14 wrapping; None if it needs more lines or a word is too wide."""
         lines: list[Line] = []
         for para in text.split("\n"):
-            breaks = break_opportunities(para, self.lang) if para else [0]
+            if not para:
+                lines.append(self.shape_line("", size))
+                continue
+            breaks = break_opportunities(para, self.lang)
             start = 0
-            while start < len(para) or (not para and not lines):
+            while start < len(para):
                 best: Line | None = None
                 best_end = start
+                overflow = None
                 for end in breaks:
                     if end <= start:
                         continue
-                    candidate = para[start:end].rstrip()
-                    line = self.shape_line(candidate, size)
-                    if line.width <= width:
-                        best, best_end = line, end
-                    else:
+                    line = self.shape_line(para[start:end].rstrip(), size)
+                    if line.width > width:
+                        overflow = end
                         break
+                    best, best_end = line, end
+                if overflow is not None and self.hyphenator is not None:
+                    hyphenated = self._hyphenate(para, start, best_end, overflow, size, width)
+                    if hyphenated is not None:
+                        best, best_end = hyphenated
                 if best is None:
                     return None  # a single unbreakable segment is wider than the box
                 lines.append(best)
-                if len(lines) > max_lines:
-                    return None
                 start = best_end
-                if not para:
-                    break
-        return lines
+            if len(lines) > max_lines:
+                return None
+        return lines if len(lines) <= max_lines else None
+
+    def _hyphenate(
+        self, para: str, start: int, word_start: int, word_end: int, size: int, width: float
+    ) -> tuple[Line, int] | None:
+        """The longest hyphenated prefix of the overflowing word that still fits."""
+        assert self.hyphenator is not None
+        word = para[word_start:word_end].rstrip()
+        for pos in reversed(self.hyphenator.positions(word)):
+            line = self.shape_line(para[start : word_start + pos] + "-", size)
+            if line.width <= width:
+                return line, word_start + pos
+        return None
 
     def layout(
         self, text: str, size: int, width: float, max_lines: int, line_height: float

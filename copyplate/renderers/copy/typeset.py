@@ -89,7 +89,7 @@ def set_copy(
     # "alternate font": the retry ladder may start the chain at a later face.
     first = int(ctx.overrides.get("font_shift", 0)) % max(len(chain), 1)
     chain = chain[first:] + chain[:first]
-    setter = TextSetter(chain, ctx.locale, direction)
+    setter = TextSetter(chain, ctx.locale, direction, lc.campaign.brand.hyphenation)
     findings: list[Finding] = []
     bbox = rect.as_list()
 
@@ -119,7 +119,12 @@ def set_copy(
     max_px = int(_opt(region, ctx, "max_font_px"))
     max_lines = int(_opt(region, ctx, "max_lines"))
     line_height = float(_opt(region, ctx, "line_height"))
-    meta: dict[str, Any] = {"text": text, "direction": direction, "renderer": "typeset"}
+    meta: dict[str, Any] = {
+        "text": text,
+        "direction": direction,
+        "renderer": "typeset",
+        "hyphenation": setter.hyphenator is not None,
+    }
 
     layout = setter.fit(text, inner_w, inner_h, min_px, max_px, max_lines, line_height)
     text_img: Image.Image | None = None

@@ -108,3 +108,28 @@ def test_fit_prefers_fewer_lines_then_shrinks_never_below_min() -> None:
     narrow = s.fit(text, 300, 300, 20, 60, 3, 1.2)
     assert narrow is not None and len(narrow.lines) > 1 and narrow.size >= 20
     assert s.fit(text, 100, 40, 20, 60, 3, 1.2) is None
+
+
+def test_hyphenation_only_where_the_brand_allows_it() -> None:
+    text = "Ausgenommen Geschenkkarten und Versandkosten"
+    plain = TextSetter([face("Noto Sans")], "de-DE", "ltr")
+    hyph = TextSetter([face("Noto Sans")], "de-DE", "ltr", hyphenate=True)
+    no = plain.wrap(text, 30, 260, 10)
+    yes = hyph.wrap(text, 30, 260, 10)
+    assert no is not None and yes is not None
+    assert not any(ln.text.endswith("-") for ln in no)
+    hyphenated = [ln.text for ln in yes if ln.text.endswith("-")]
+    assert hyphenated, [ln.text for ln in yes]
+    # Only at dictionary positions, and nothing lost: joined back, it is the copy.
+    assert (
+        "".join(
+            ln.text.removesuffix("-") + ("" if ln.text.endswith("-") else " ") for ln in yes
+        ).strip()
+        == text
+    )
+    assert all(ln.width <= 260 for ln in yes)
+
+
+def test_no_dictionary_means_no_hyphens() -> None:
+    s = TextSetter([face("Noto Sans CJK JP", "Regular")], "ja-JP", "ltr", hyphenate=True)
+    assert s.hyphenator is None
