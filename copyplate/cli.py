@@ -75,6 +75,33 @@ def cmd_check(args: argparse.Namespace) -> int:
     return ExitCode.INVALID_INPUT if n_bad else ExitCode.OK
 
 
+# --- verify --------------------------------------------------------------------------------
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from copyplate.pipeline.verify import exit_code, verify_manifest
+
+    roots = [Path(r) for r in args.allow_root or []]
+    only = _split(args.checks)
+    results = [verify_manifest(Path(m), m, roots, only) for m in args.manifests]
+    if args.json:
+        _out(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+        return exit_code(results)
+    for res in results:
+        if "error" in res:
+            _out(f"ERROR {res['manifest']}: {res['error']}")
+            continue
+        _out(f"{'PASS' if res['passed'] else 'FAIL'}  {res['manifest']}")
+        for region in res["regions"]:
+            for f in region["findings"]:
+                if not f["passed"] or args.verbose:
+                    mark = "ok  " if f["passed"] else "FAIL"
+                    _out(f"  {mark} {region['id']:<12} {f['check']:<20} {f['message']}")
+    n_pass = sum(1 for r in results if r.get("passed"))
+    _err(f"{n_pass} of {len(results)} passed")
+    return exit_code(results)
+
+
 # --- schema --------------------------------------------------------------------------------
 
 
@@ -192,6 +219,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-warnings", dest="warnings", action="store_false", help="report errors only"
     )
     c.set_defaults(func=cmd_check)
+
+    v = sub.add_parser("verify", help="check images against their manifests")
+    v.add_argument("manifests", nargs="+", metavar="MANIFEST")
+    v.add_argument("--json", action="store_true", help="one JSON array, one object per manifest")
+    v.add_argument(
+        "--allow-root",
+        action="append",
+        metavar="DIR",
+        help="a folder images may live in besides the manifest's own",
+    )
+    v.add_argument("--checks", action="append", help="only these families, comma-separated")
+    v.add_argument("-v", "--verbose", action="store_true", help="show passing findings too")
+    v.set_defaults(func=cmd_verify)
 
     s = sub.add_parser("schema", help="print the campaign JSON Schema")
     g = s.add_mutually_exclusive_group()

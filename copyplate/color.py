@@ -53,3 +53,30 @@ def worst_ratio(color: tuple[int, ...], tails: tuple[float, float]) -> float:
     """Contrast of `color` against the worse of the backdrop's two luminance tails."""
     lc = float(relative_luminance(color))
     return min(wcag_ratio(lc, tails[0]), wcag_ratio(lc, tails[1]))
+
+
+def apca_lc(text: tuple[int, ...], background: tuple[int, ...]) -> float:
+    """APCA-W3 0.0.98G-4g lightness contrast Lc (signed: positive = dark text on light)."""
+
+    def y(c: tuple[int, ...]) -> float:
+        r, g, b = ((v / 255.0) ** 2.4 for v in c[:3])
+        lum = 0.2126729 * r + 0.7151522 * g + 0.0721750 * b
+        return float(lum + (0.022 - lum) ** 1.414 if lum < 0.022 else lum)
+
+    yt, yb = y(text), y(background)
+    if abs(yb - yt) < 0.0005:
+        return 0.0
+    if yb > yt:
+        sapc = (yb**0.56 - yt**0.57) * 1.14
+        return 0.0 if sapc < 0.1 else (sapc - 0.027) * 100
+    sapc = (yb**0.65 - yt**0.62) * 1.14
+    return 0.0 if sapc > -0.1 else (sapc + 0.027) * 100
+
+
+def apca_minimum(px: float, bold: bool) -> float:
+    """APCA's bronze-level |Lc| for copy: 75 body text, 60 content, 45 headlines."""
+    if px >= 36 or (bold and px >= 24):
+        return 45.0
+    if px >= 24 or (bold and px >= 16):
+        return 60.0
+    return 75.0

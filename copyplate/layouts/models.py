@@ -142,6 +142,13 @@ class OutputSize(Strict):
     safe_area: SafeArea = Field(default_factory=SafeArea)
     grid: Grid = Field(default_factory=Grid)
     format: ImageFormat = "png"
+    delivery_width: int | None = Field(
+        None,
+        ge=16,
+        le=8192,
+        description="Width the channel delivers the asset at; codes must still decode there "
+        "after JPEG compression. Default: the asset's own width.",
+    )
 
 
 # --- plate ---------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ from typing import Any
 
 from PIL import Image, ImageCms
 
+from copyplate.layouts.geometry import safe_rect
 from copyplate.layouts.loader import LoadedCampaign
-from copyplate.layouts.models import OutputSize
+from copyplate.layouts.models import BarcodeRegion, OutputSize, QrRegion
 from copyplate.pipeline.plan import Job
 from copyplate.renderers.copy.base import Layer, RenderContext, renderer_for
 from copyplate.reports.files import write_atomic
@@ -105,8 +106,15 @@ def manifest(lc: LoadedCampaign, asset: RenderedAsset, image_name: str) -> dict[
             entry["direction"] = meta.pop("direction", lc.direction(asset.job.locale))
             entry["min_contrast"] = meta.get("contrast_target")
             entry["min_font_px"] = getattr(region, "min_font_px", None)
+            entry["align"] = getattr(region, "align", "start")
+        if isinstance(region, QrRegion | BarcodeRegion):
+            entry["min_module_px"] = region.min_module_px
         if region.checks.pattern:
             entry["pattern"] = region.checks.pattern
+        if region.checks.min_apca is not None:
+            entry["min_apca"] = region.checks.min_apca
+        if region.checks.skip:
+            entry["skip"] = list(region.checks.skip)
         entry.update(meta)
         entry["findings"] = [f.as_dict() for f in layer.findings]
         regions.append(entry)
@@ -119,6 +127,8 @@ def manifest(lc: LoadedCampaign, asset: RenderedAsset, image_name: str) -> dict[
         "variant": asset.job.variant,
         "width": asset.image.width,
         "height": asset.image.height,
+        "safe_area": safe_rect(lc.size(asset.job.size)).as_list(),
+        "delivery_width": lc.size(asset.job.size).delivery_width or asset.image.width,
         "plate": asset.plate,
         "copy_stage_passed": asset.ok,
         "regions": regions,

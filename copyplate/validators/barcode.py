@@ -1,0 +1,152 @@
+"""`barcode`: EAN-13 / UPC-A decodes to the payload, the check digit is right, quiet zones
+are wide enough, and it still decodes at delivery size."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from copyplate.layouts.checks import barcode_problem
+from copyplate.validators.base import AssetView, RegionSpec, validators
+from copyplate.validators.codes import (
+    decode,
+    delivery_copy,
+    quiet_zone_modules,
+    scaled,
+    zbar_texts,
+)
+from copyplate.validators.finding import Finding
+
+QUIET = {"ean13": (11, 7), "upca": (9, 9)}
+
+
+def _same(read: str, payload: str, symbology: str) -> bool:
+    # A UPC-A is an EAN-13 with a leading 0: decoders report either form.
+    if symbology == "upca" and len(read) == 13 and read.startswith("0"):
+        read = read[1:]
+    return read == payload
+
+
+@validators.register("barcode")
+class BarcodeValidator:
+    check: ClassVar[str] = "barcode"
+    kinds: ClassVar[tuple[str, ...]] = ("barcode",)
+
+    def validate(self, asset: AssetView, region: RegionSpec) -> list[Finding]:
+        box = region.box
+        bbox = box.as_list()
+        payload = str(region.get("payload"))
+        sym_name = str(region.get("symbology"))
+        out: list[Finding] = []
+        problem = barcode_problem(sym_name, payload)
+        out.append(
+            Finding(
+                "barcode.check_digit",
+                region.id,
+                problem is None,
+                problem or "check digit is right",
+                measured=payload,
+                bbox=bbox,
+                action="none" if problem is None else "fail",
+            )
+        )
+        found = [
+            d
+            for d in decode(asset.image, box)
+            if d.format.replace("-", "").upper() in ("EAN13", "UPCA")
+        ]
+        if not found:
+            out.append(
+                Finding(
+                    "barcode.decode",
+                    region.id,
+                    False,
+                    "no EAN/UPC code decoded",
+                    expected=payload,
+                    bbox=bbox,
+                    action="retypeset",
+                )
+            )
+            return out
+        texts = [d.text for d in found]
+        ok = len(found) == 1 and _same(texts[0], payload, sym_name)
+        out.append(
+            Finding(
+                "barcode.decode",
+                region.id,
+                ok,
+                "decodes to the payload" if ok else f"decodes to {texts!r}, not {payload!r}",
+                measured=texts,
+                expected=payload,
+                bbox=bbox,
+                action="none" if ok else "fail",
+            )
+        )
+        sym = found[0]
+        module = sym.rect.w / 95
+        need_l, need_r = QUIET.get(sym_name, (11, 7))
+        qz = quiet_zone_modules(asset.gray, sym.rect, module, sides="lr", limit=need_l + 2)
+        qz_ok = qz["l"] >= need_l - 0.5 and qz["r"] >= need_r - 0.5
+        out.append(
+            Finding(
+                "barcode.quiet_zone",
+                region.id,
+                qz_ok,
+                f"quiet zones {qz['l']:.1f} / {qz['r']:.1f} modules (minimum {need_l} / {need_r})",
+                measured={k: round(v, 1) for k, v in qz.items()},
+                expected=[need_l, need_r],
+                bbox=bbox,
+                action="none" if qz_ok else "retypeset",
+            )
+        )
+        min_module = float(region.get("min_module_px") or 1)
+        out.append(
+            Finding(
+                "barcode.module_size",
+                region.id,
+                module >= min_module - 0.25,
+                f"{module:.1f} px per module",
+                measured=round(module, 2),
+                expected=min_module,
+                bbox=bbox,
+                action="none" if module >= min_module - 0.25 else "retypeset",
+            )
+        )
+        zb = zbar_texts(asset.image, box)
+        if zb is not None:
+            agree = len(zb) == 1 and _same(zb[0], payload, sym_name)
+            out.append(
+                Finding(
+                    "barcode.zbar",
+                    region.id,
+                    agree or not zb,
+                    "zbar agrees"
+                    if agree
+                    else (
+                        "zbar could not decode it (advisory)" if not zb else f"zbar reads {zb!r}"
+                    ),
+                    measured=zb,
+                    expected=payload,
+                    bbox=bbox,
+                    action="none" if agree or not zb else "fail",
+                )
+            )
+        width = int(asset.manifest.get("delivery_width") or asset.image.width)
+        small = delivery_copy(asset.image, width)
+        scale = small.width / asset.image.width
+        again = [d.text for d in decode(small, scaled(box, scale))]
+        d_ok = len(again) == 1 and _same(again[0], payload, sym_name)
+        out.append(
+            Finding(
+                "barcode.delivery",
+                region.id,
+                d_ok,
+                f"decodes at {small.width}x{small.height} JPEG q75"
+                if d_ok
+                else f"does not decode at {small.width}x{small.height} JPEG q75",
+                measured=again,
+                expected=payload,
+                bbox=bbox,
+                action="none" if d_ok else "retypeset",
+            )
+        )
+        return out

@@ -1,0 +1,132 @@
+"""The validators' extension point and the view of one asset they all share."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from copyplate.layouts.geometry import Rect
+from copyplate.registry import Registry
+from copyplate.validators.finding import Finding
+
+COPY_KINDS = ("text", "price", "cta")
+
+
+@dataclass
+class RegionSpec:
+    """One manifest region. Known keys as attributes; everything else stays in `raw`."""
+
+    raw: dict[str, Any]
+    locale: str
+
+    @property
+    def id(self) -> str:
+        return str(self.raw["id"])
+
+    @property
+    def kind(self) -> str:
+        return str(self.raw["kind"])
+
+    @property
+    def box(self) -> Rect:
+        x, y, w, h = self.raw["box"]
+        return Rect(int(x), int(y), int(w), int(h))
+
+    @property
+    def text(self) -> str:
+        return str(self.raw.get("text", ""))
+
+    @property
+    def direction(self) -> str:
+        if self.raw.get("direction") in ("ltr", "rtl"):
+            return str(self.raw["direction"])
+        from copyplate.layouts.locales import LocaleProblem, locale_info
+
+        try:
+            return locale_info(self.locale).direction
+        except LocaleProblem:
+            return "ltr"
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.raw.get(key, default)
+
+    def skips(self, family: str) -> bool:
+        return family in (self.raw.get("skip") or [])
+
+
+@dataclass
+class AssetView:
+    """An image and its manifest, as every validator sees them."""
+
+    manifest_path: Path
+    manifest: dict[str, Any]
+    image: Image.Image  # RGB
+    regions: list[RegionSpec] = field(default_factory=list)
+
+    @property
+    def locale(self) -> str:
+        return str(self.manifest.get("locale") or "en-US")
+
+    @functools.cached_property
+    def pixels(self) -> NDArray[np.uint8]:
+        return np.asarray(self.image, dtype=np.uint8)
+
+    @functools.cached_property
+    def gray(self) -> NDArray[np.uint8]:
+        return np.asarray(self.image.convert("L"), dtype=np.uint8)
+
+    def crop(self, rect: Rect) -> NDArray[np.uint8]:
+        """RGB pixels of `rect`, clipped to the image."""
+        h, w = self.pixels.shape[:2]
+        x0, y0 = max(0, rect.x), max(0, rect.y)
+        x1, y1 = min(w, rect.right), min(h, rect.bottom)
+        return self.pixels[y0:y1, x0:x1]
+
+
+class Validator(Protocol):
+    check: ClassVar[str]  # family: "ocr", "contrast", ...
+    kinds: ClassVar[tuple[str, ...]]  # region kinds it looks at
+
+    def validate(self, asset: AssetView, region: RegionSpec) -> list[Finding]: ...
+
+
+validators: Registry[type[Validator]] = Registry("copyplate.validators", "validator")
+FAMILIES = ("geometry", "glyphs", "regex", "contrast", "rtl", "qr", "barcode", "ocr")
+
+
+def load_builtins() -> None:
+    from copyplate.validators import (  # noqa: F401  (registers built-ins)
+        barcode,
+        contrast,
+        geometry,
+        glyphs,
+        ocr,
+        qr,
+        regex,
+        rtl,
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def instances() -> dict[str, Validator]:
+    """One instance per validator per process: OCR engines inside are reused."""
+    load_builtins()
+    return {name: validators.get(name)() for name in validators.names()}
+
+
+def validate_asset(asset: AssetView, only: list[str] | None = None) -> dict[str, list[Finding]]:
+    """Findings per region id, from every validator that applies to the region's kind."""
+    out: dict[str, list[Finding]] = {r.id: [] for r in asset.regions}
+    for name, v in instances().items():
+        if only is not None and name not in only:
+            continue
+        for region in asset.regions:
+            if region.kind in v.kinds and not region.skips(v.check):
+                out[region.id].extend(v.validate(asset, region))
+    return out

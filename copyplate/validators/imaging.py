@@ -1,0 +1,103 @@
+"""Image work shared by validators (OpenCV): crops, glyph masks, rings around glyphs."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from copyplate.color import parse_hex
+from copyplate.layouts.geometry import Rect
+from copyplate.validators.base import AssetView, RegionSpec
+
+Mask = NDArray[np.bool_]
+
+
+def text_rect(asset: AssetView, region: RegionSpec, pad: int = 0) -> Rect:
+    """Where the copy's ink is: the manifest's text_bbox when given, else the box."""
+    x, y, w, h = region.get("text_bbox") or region.raw["box"]
+    box = region.box
+    # Never past the region's box: the copy cannot be outside it, the plate is.
+    x0, y0 = max(box.x, int(x) - pad), max(box.y, int(y) - pad)
+    x1, y1 = min(box.right, int(x) + int(w) + pad), min(box.bottom, int(y) + int(h) + pad)
+    H, W = asset.gray.shape
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
+    return Rect(x0, y0, max(0, x1 - x0), max(0, y1 - y0))
+
+
+def glyph_coverage(rgb: NDArray[np.uint8], color: str | None) -> NDArray[np.float32]:
+    """How much of each pixel is glyph, 0..1: the pixel's position between the background
+    and the ink colour. Thin antialiased strokes keep their partial coverage, where a
+    threshold would drop them in one rendering and keep them in another."""
+    if rgb.size == 0:
+        return np.zeros(rgb.shape[:2], dtype=np.float32)
+    px = rgb.reshape(-1, 3).astype(np.float64)
+    if color:
+        ink = np.array(parse_hex(color)[:3], dtype=np.float64)
+        far = px[np.linalg.norm(px - ink, axis=1) > 80]
+        bg = np.median(far, axis=0) if len(far) else 255 - ink
+    else:
+        mask = glyph_mask(rgb, None).reshape(-1)
+        if mask.all() or not mask.any():
+            return mask.reshape(rgb.shape[:2]).astype(np.float32)
+        ink, bg = np.median(px[mask], axis=0), np.median(px[~mask], axis=0)
+    span = ink - bg
+    denom = float(span @ span) or 1.0
+    t = ((px - bg) @ span) / denom
+    return np.clip(t, 0, 1).reshape(rgb.shape[:2]).astype(np.float32)
+
+
+def glyph_mask(rgb: NDArray[np.uint8], color: str | None) -> Mask:
+    """Pixels that belong to the glyphs.
+
+    With the text colour known (our manifests record it) a pixel is ink when it is much
+    closer to that colour than the crop's typical background. Otherwise Otsu splits the
+    grey levels and the class that is rarer along the crop's border is the ink.
+    """
+    if rgb.size == 0:
+        return np.zeros(rgb.shape[:2], dtype=bool)
+    if color:
+        ink = np.array(parse_hex(color)[:3], dtype=np.float64)
+        px = rgb.reshape(-1, 3).astype(np.float64)
+        d_ink = np.linalg.norm(px - ink, axis=1)
+        far = px[d_ink > 80]
+        bg = np.median(far, axis=0) if len(far) else 255 - ink
+        d_bg = np.linalg.norm(px - bg, axis=1)
+        gap = float(np.linalg.norm(ink - bg))
+        mask = (d_ink < d_bg) & (d_ink < max(40.0, gap * 0.5))
+        return np.asarray(mask.reshape(rgb.shape[:2]), dtype=bool)
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    _, th = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    dark = th == 0
+    border = np.concatenate([dark[0], dark[-1], dark[:, 0], dark[:, -1]])
+    return np.asarray(dark if border.mean() < 0.5 else ~dark, dtype=bool)
+
+
+def ring(mask: Mask, inner: int, outer: int) -> Mask:
+    """Background pixels between `inner` and `outer` px away from the glyphs."""
+    m = mask.astype(np.uint8)
+
+    def grow(r: int) -> Mask:
+        disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+        return np.asarray(cv2.dilate(m, disk) > 0, dtype=bool)
+
+    return grow(outer) & ~grow(inner)
+
+
+def runs(flags: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """[start, end) of each run of True in the 1-D array `flags`."""
+    out: list[tuple[int, int]] = []
+    start = None
+    for i, f in enumerate([*flags.tolist(), False]):
+        if f and start is None:
+            start = i
+        elif not f and start is not None:
+            out.append((start, i))
+            start = None
+    return out
+
+
+def core(mask: Mask) -> Mask:
+    """Glyph pixels away from antialiased edges (falls back to the mask for thin strokes)."""
+    eroded = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    return eroded if eroded.sum() >= 20 else mask

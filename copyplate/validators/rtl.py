@@ -1,0 +1,134 @@
+"""`rtl`: right-to-left copy is in visual order, joined where the script joins, and aligned
+to the right side when its alignment is `start`.
+
+The image is compared with renderings of the expected copy as a broken pipeline would
+draw it: correct (bidi + shaping), reversed (shaped but laid out left to right), and
+unjoined (isolated letter forms, as drawn without a shaper). The correct rendering must
+match best, by a margin.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, ImageDraw, ImageFont
+
+from copyplate.fonts import FontFace
+from copyplate.renderers.copy.textlayout import BIDI_CONTROLS, TextSetter
+from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
+from copyplate.validators.finding import Finding
+from copyplate.validators.imaging import glyph_coverage, glyph_mask, text_rect
+from copyplate.validators.reference import faces_for, match_line, render_line
+
+JOINING_SCRIPTS = ("ar", "fa", "ur")
+MARGIN = 0.04
+
+
+def _unjoined(face: FontFace, text: str, px: int) -> NDArray[np.float32]:
+    """The line drawn without a shaper: isolated forms, characters reversed for display."""
+    font = ImageFont.truetype(
+        str(face.path), px, index=face.index, layout_engine=ImageFont.Layout.BASIC
+    )
+    visual = "".join(reversed([c for c in text if c not in BIDI_CONTROLS]))
+    left, top, right, bottom = font.getbbox(visual)
+    size = (max(1, int(right - left) + 8), max(1, int(bottom - top) + 8))
+    img = Image.new("L", size, 0)
+    ImageDraw.Draw(img).text((4 - left, 4 - top), visual, font=font, fill=255)
+    arr = np.asarray(img, dtype=np.float32) / 255.0
+    ys, xs = (arr >= 0.5).nonzero()
+    return arr[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] if len(xs) else arr[:0, :0]
+
+
+@validators.register("rtl")
+class RtlValidator:
+    check: ClassVar[str] = "rtl"
+    kinds: ClassVar[tuple[str, ...]] = COPY_KINDS
+
+    def validate(self, asset: AssetView, region: RegionSpec) -> list[Finding]:
+        if region.direction != "rtl":
+            return []
+        out = [self._alignment(asset, region)] if region.get("align") == "start" else []
+        px = region.get("font_px")
+        faces = faces_for(region)
+        if not isinstance(px, int) or not faces:
+            return out
+        rect = text_rect(asset, region, pad=max(4, px // 2))
+        actual = glyph_coverage(asset.crop(rect), region.get("color"))
+        lines = [str(x) for x in region.get("lines") or [region.text]]
+        right = TextSetter(faces, region.locale, "rtl")
+        reversed_setter = TextSetter(faces, region.locale, "ltr")
+        scores: dict[str, list[float]] = {}
+        for text in lines:
+            plain = "".join(c for c in text if c not in BIDI_CONTROLS)
+            variants = {"correct": render_line(right, text, px, 4)}
+            # Logical order drawn left to right: every letter in mirrored position.
+            if plain[::-1] != plain:
+                variants["reversed"] = render_line(right, plain[::-1], px, 4)
+            # Shaped words, but the paragraph laid out left to right.
+            words = " ".join(reversed(plain.split()))
+            if words != plain:
+                variants["reversed_words"] = render_line(reversed_setter, words, px, 4)
+            if region.locale.split("-")[0] in JOINING_SCRIPTS:
+                variants["unjoined"] = _unjoined(faces[0], text, px)
+            base = variants["correct"]
+            # A variant that draws exactly like the correct copy is no defect to look for.
+            variants = {
+                k: m
+                for k, m in variants.items()
+                if k == "correct" or m.shape != base.shape or (np.abs(m - base) > 0.5).mean() > 0.01
+            }
+            for name, mask in variants.items():
+                scores.setdefault(name, []).append(match_line(actual, mask, px).score)
+        mean = {k: float(np.mean(v)) for k, v in scores.items() if v}
+        if len(mean) == 1:
+            return out
+        best = max(mean, key=lambda k: mean[k])
+        ok = best == "correct" and all(
+            mean["correct"] >= v + MARGIN for k, v in mean.items() if k != "correct"
+        )
+        what = {
+            "reversed": "letters are in logical order drawn left to right",
+            "reversed_words": "words are in reversed (left-to-right) order",
+            "unjoined": "letters are not joined (drawn without shaping)",
+            "correct": "order and joining are ambiguous",
+        }
+        out.append(
+            Finding(
+                "rtl.order",
+                region.id,
+                ok,
+                "right-to-left order and joining match the expected copy"
+                if ok
+                else f"right-to-left copy is wrong: {what[best]}",
+                measured={k: round(v, 3) for k, v in mean.items()},
+                expected="correct",
+                bbox=rect.as_list(),
+                action="none" if ok else "retypeset",
+            )
+        )
+        return out
+
+    @staticmethod
+    def _alignment(asset: AssetView, region: RegionSpec) -> Finding:
+        box = region.box
+        mask = glyph_mask(asset.crop(box), region.get("color"))
+        cols = np.flatnonzero(mask.any(axis=0))
+        if len(cols) == 0:
+            return Finding("rtl.alignment", region.id, False, "no copy found", action="fail")
+        left_gap, right_gap = int(cols.min()), int(box.w - 1 - cols.max())
+        # Copy that fills its box sits on neither side: only a clear lean to the left fails.
+        ok = right_gap <= left_gap + max(4, box.w // 50)
+        return Finding(
+            "rtl.alignment",
+            region.id,
+            ok,
+            "start-aligned copy sits on the right, as RTL reads"
+            if ok
+            else f"start-aligned RTL copy sits on the left ({left_gap} px from the left edge, "
+            f"{right_gap} px from the right)",
+            measured={"left": left_gap, "right": right_gap},
+            bbox=box.as_list(),
+            action="none" if ok else "retypeset",
+        )
