@@ -37,6 +37,7 @@ DEFAULT_FAMILIES = {
 class LineMatch:
     line: str
     score: float  # normalised cross-correlation of the masks, 1.0 = identical
+    word_scores: list[float]
     blobs: list[list[int]]  # differences bigger than a stroke, in image pixels
 
 
@@ -135,10 +136,11 @@ def tolerant_difference(
 
 def _blobs(diff: NDArray[np.uint8], px: int) -> list[list[int]]:
     # Antialiasing and hinting move edges by a pixel: open away what is thinner than a stroke.
-    k = max(2, round(px * 0.08))
-    opened = cv2.morphologyEx(diff, cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
+    # The difference is already a pixel away from any ink of the other rendering; what
+    # survives a 2x2 opening and covers a tenth of an em squared is a glyph that differs.
+    opened = cv2.morphologyEx(diff, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     _, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
-    min_area = max(8, round((px * 0.15) ** 2))
+    min_area = max(8, round((px * 0.1) ** 2))
     return [
         [int(s[0]), int(s[1]), int(s[2]), int(s[3])]
         for s in stats[1:]
@@ -179,6 +181,7 @@ def _chunks(ref: NDArray[np.float32], px: int) -> list[tuple[int, int]]:
 @dataclass
 class Placement:
     score: float
+    word_scores: list[float]  # correlation of each word chunk where it was placed
     blobs: list[list[int]]  # in `actual` pixels
     placed: Mask  # the reference where it was matched, same shape as `actual`
 
@@ -191,11 +194,12 @@ def match_line(actual: NDArray[np.float32], ref: NDArray[np.float32], px: int) -
     a difference at every glyph of small text."""
     placed = np.zeros(actual.shape, dtype=bool)
     if ref.size == 0 or ref.shape[0] > actual.shape[0] or ref.shape[1] > actual.shape[1]:
-        return Placement(0.0, [], placed)
+        return Placement(0.0, [], [], placed)
     a = actual.astype(np.float32)
     res = cv2.matchTemplate(a, ref.astype(np.float32), cv2.TM_CCORR_NORMED)
     _, score, _, (x, y) = cv2.minMaxLoc(res)
     blobs: list[list[int]] = []
+    word_scores: list[float] = []
     slack = max(2, px // 10)
     H, W = actual.shape
     for c0, c1 in _chunks(ref, px):
@@ -206,7 +210,8 @@ def match_line(actual: NDArray[np.float32], ref: NDArray[np.float32], px: int) -
         if win.shape[0] < part.shape[0] or win.shape[1] < part.shape[1]:
             continue
         r2 = cv2.matchTemplate(win.astype(np.float32), part.astype(np.float32), cv2.TM_CCORR_NORMED)
-        _, _, _, (dx, dy) = cv2.minMaxLoc(r2)
+        _, s2, _, (dx, dy) = cv2.minMaxLoc(r2)
+        word_scores.append(float(s2))
         ax, ay = wx0 + dx, wy0 + dy  # where the chunk sits in `actual`
         placed[ay : ay + part.shape[0], ax : ax + part.shape[1]] |= part >= 0.2
         # Compare over a window two pixels wider than the chunk, so a stroke one pixel
@@ -220,7 +225,7 @@ def match_line(actual: NDArray[np.float32], ref: NDArray[np.float32], px: int) -
         inner[ay - y0 : ay - y0 + part.shape[0], ax - x0 : ax - x0 + part.shape[1]] = True
         for b in _blobs(tolerant_difference(here, ref_pad, inner), px):
             blobs.append([x0 + b[0], y0 + b[1], b[2], b[3]])
-    return Placement(float(score), blobs, placed)
+    return Placement(float(score), word_scores, blobs, placed)
 
 
 def compare(
@@ -250,7 +255,12 @@ def compare(
         m = match_line(actual, ref, px)
         matched |= m.placed
         out.append(
-            LineMatch(text, m.score, [[b[0] + rect.x, b[1] + rect.y, b[2], b[3]] for b in m.blobs])
+            LineMatch(
+                text,
+                m.score,
+                m.word_scores,
+                [[b[0] + rect.x, b[1] + rect.y, b[2], b[3]] for b in m.blobs],
+            )
         )
     # Ink that no line explains (an extra word, a stray glyph), looked for where the copy is
     # and not in the padding, which may reach a badge's rounded corners and the plate.

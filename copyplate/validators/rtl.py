@@ -77,7 +77,10 @@ class RtlValidator:
             variants = {
                 k: m
                 for k, m in variants.items()
-                if k == "correct" or m.shape != base.shape or (np.abs(m - base) > 0.5).mean() > 0.01
+                if k == "correct"
+                or m.shape != base.shape
+                or m.size == 0
+                or float((np.abs(m - base) > 0.5).mean()) > 0.01
             }
             for name, mask in variants.items():
                 scores.setdefault(name, []).append(match_line(actual, mask, px).score)

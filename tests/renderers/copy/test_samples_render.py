@@ -123,6 +123,9 @@ def test_every_sample_asset_verifies(rendered: list[tuple[dict[str, Any], Path]]
         res = verify_manifest(path, str(path))
         assert "error" not in res, res
         for region in res["regions"]:
-            failed += [(path.parent.name, path.stem, region["id"], f["check"], f["message"])
-                       for f in region["findings"] if not f["passed"]]
+            failed += [
+                (path.parent.name, path.stem, region["id"], f["check"], f["message"])
+                for f in region["findings"]
+                if not f["passed"]
+            ]
     assert not failed, failed[:10]
