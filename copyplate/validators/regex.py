@@ -55,6 +55,17 @@ def describe_price_difference(got: str, want: str) -> str:
             f"digits in {', '.join(names.get(z, hex(z)) for z in zero_g)} "
             f"instead of {', '.join(names.get(z, hex(z)) for z in zero_w)}"
         )
+
+    def symbol_first(s: str) -> bool | None:
+        sym = [i for i, c in enumerate(s) if c in symbols(s)]
+        num = [i for i, c in enumerate(s) if c.isdigit()]
+        return (sym[0] < num[0]) if sym and num else None
+
+    if symbol_first(g) != symbol_first(w):
+        where = {True: "before", False: "after", None: "missing"}
+        reasons.append(
+            f"symbol {where[symbol_first(g)]} the amount, CLDR puts it {where[symbol_first(w)]}"
+        )
     if not reasons and g.split() != w.split():
         reasons.append("symbol placement differs")
     return "; ".join(reasons) or "formatting differs"

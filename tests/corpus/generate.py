@@ -442,9 +442,8 @@ def make_text_defect(
             basic=True,
         )
         return img, man
-    if drawn is None or drawn == s.text and defect in ("typo", "missing_word", "wrong_digit"):
-        return None
-    if drawn is None or not covers(face, drawn):
+    unchanged = drawn == s.text and defect in ("typo", "missing_word", "wrong_digit")
+    if drawn is None or unchanged or not covers(face, drawn):
         return None
     draw_copy(img, face, drawn, size, ink, direction, loc, box)
     return img, man

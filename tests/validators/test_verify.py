@@ -1,0 +1,199 @@
+"""`copyplate verify`: the fixed contract, exit codes, and hostile input refused cleanly."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from tests.renderers.copy.helpers import campaign, text_region
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "copyplate.cli", "verify", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def asset_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real asset rendered by the pipeline: headline, price badge and a QR."""
+    from copyplate.pipeline.asset import RenderedAsset, render_copy, write_asset
+    from copyplate.pipeline.plan import Job
+
+    tmp = tmp_path_factory.mktemp("verify")
+    lc = campaign(
+        tmp / "c",
+        [
+            text_region("headline", max_font_px=56, box={"x": 0.04, "y": 0.05, "w": 0.6, "h": 0.4}),
+            {
+                "id": "price",
+                "kind": "price",
+                "copy": "price",
+                "font_role": "display",
+                "color": "on-accent",
+                "background": "accent",
+                "shape": "pill",
+                "box": {"x": 0.04, "y": 0.55, "w": 0.4, "h": 0.3},
+                "min_font_px": 20,
+                "max_font_px": 56,
+            },
+            {
+                "id": "qr",
+                "kind": "qr",
+                "copy": "url",
+                "box": {"x": 0.7, "y": 0.1, "w": 0.28, "h": 0.8},
+            },
+        ],
+        {
+            "de-DE": {
+                "headline": "Frühlings-Sale: bis zu 30 % Rabatt",
+                "price": {"amount": "49.99", "currency": "EUR"},
+                "url": "https://lumen.example/de/fruehling",
+            }
+        },
+        width=900,
+        height=400,
+    )
+    job = Job("t", "de-DE", "s", "default")
+    plate = Image.new("RGB", (900, 400), "#EFE7DA")
+    image, layers = render_copy(lc, job, plate)
+    write_asset(lc, RenderedAsset(job, image, layers), tmp / "out")
+    return tmp / "out" / "s"
+
+
+def edit(src: Path, dst: Path, fn: Any) -> Path:
+    data = json.loads(src.read_text(encoding="utf-8"))
+    fn(data)
+    dst.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return dst
+
+
+def test_good_asset_passes_with_the_contract_shape(asset_dir: Path) -> None:
+    m = asset_dir / "de-DE.json"
+    r = run(str(m), "--json")
+    assert r.returncode == 0, r.stdout[-2000:]
+    [res] = json.loads(r.stdout)
+    assert res["manifest"] == str(m) and res["passed"] is True
+    assert [x["id"] for x in res["regions"]] == ["headline", "price", "qr"]
+    checks = {f["check"] for x in res["regions"] for f in x["findings"]}
+    families = {c.split(".")[0] for c in checks}
+    assert {"ocr", "regex", "contrast", "qr", "geometry", "glyphs"} <= families
+    for x in res["regions"]:
+        for f in x["findings"]:
+            assert {"check", "passed", "message"} <= set(f)
+
+
+def test_wrong_copy_fails_with_exit_1_and_order_is_kept(asset_dir: Path, tmp_path: Path) -> None:
+    shutil.copy(asset_dir / "de-DE.png", tmp_path / "de-DE.png")
+    bad = edit(
+        asset_dir / "de-DE.json",
+        tmp_path / "bad.json",
+        lambda d: d["regions"][0].update(
+            text="Frühlings-Sale: bis zu 50 % Rabatt", lines=["Frühlings-Sale: bis zu 50 % Rabatt"]
+        ),
+    )
+    r = run(str(bad), str(asset_dir / "de-DE.json"), "--json")
+    assert r.returncode == 1
+    first, second = json.loads(r.stdout)
+    assert first["manifest"] == str(bad) and first["passed"] is False
+    assert second["passed"] is True
+    head = next(x for x in first["regions"] if x["id"] == "headline")
+    assert any(f["check"] == "ocr.text" and not f["passed"] for f in head["findings"])
+
+
+def test_hand_typed_price_fails_the_cldr_check(asset_dir: Path, tmp_path: Path) -> None:
+    shutil.copy(asset_dir / "de-DE.png", tmp_path / "de-DE.png")
+    bad = edit(
+        asset_dir / "de-DE.json",
+        tmp_path / "p.json",
+        lambda d: d["regions"][1].update(text="€49.99"),
+    )
+    [res] = json.loads(run(str(bad), "--json").stdout)
+    price = next(x for x in res["regions"] if x["id"] == "price")
+    [f] = [f for f in price["findings"] if f["check"] == "regex.price"]
+    assert not f["passed"] and "49,99" in f["message"] and "symbol" in f["message"]
+
+
+def test_table_output_without_json(asset_dir: Path) -> None:
+    r = run(str(asset_dir / "de-DE.json"))
+    assert r.returncode == 0 and r.stdout.startswith("PASS")
+
+
+HOSTILE: dict[str, Any] = {
+    "truncated": '{"image": "de-DE.png", "regions": [',
+    "not an object": "[1, 2]",
+    "unknown kind": {
+        "image": "de-DE.png",
+        "regions": [{"id": "v", "kind": "video", "box": [0, 0, 10, 10]}],
+    },
+    "bad box": {
+        "image": "de-DE.png",
+        "regions": [{"id": "t", "kind": "text", "box": [0, 0], "text": "x"}],
+    },
+    "text without copy": {
+        "image": "de-DE.png",
+        "regions": [{"id": "t", "kind": "text", "box": [0, 0, 5, 5]}],
+    },
+    "escape": {"image": "../outside.png", "regions": []},
+    "absolute": {"image": "/etc/passwd", "regions": []},
+    "missing image": {"image": "nope.png", "regions": []},
+    "not an image": {"image": "fake.png", "regions": []},
+    "bomb": {"image": "bomb.png", "regions": []},
+    "duplicate ids": {
+        "image": "de-DE.png",
+        "regions": [
+            {"id": "a", "kind": "qr", "box": [0, 0, 5, 5], "payload": "x"},
+            {"id": "a", "kind": "qr", "box": [0, 0, 5, 5], "payload": "x"},
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_unusable_input_is_refused_with_exit_2(asset_dir: Path, tmp_path: Path, name: str) -> None:
+    d = tmp_path / "m"
+    d.mkdir()
+    shutil.copy(asset_dir / "de-DE.png", d / "de-DE.png")
+    (d / "fake.png").write_text("not a png", encoding="utf-8")
+    (tmp_path / "outside.png").write_bytes((asset_dir / "de-DE.png").read_bytes())
+    Image.new("1", (10_000, 10_000)).save(d / "bomb.png")  # 100 Mpx, a few KB
+    body = HOSTILE[name]
+    f = d / "manifest.json"
+    f.write_text(body if isinstance(body, str) else json.dumps(body), encoding="utf-8")
+    r = run(str(f), "--json")
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert "Traceback" not in r.stdout + r.stderr
+    [res] = json.loads(r.stdout)
+    assert res["manifest"] == str(f) and res["error"] and "passed" not in res
+
+
+def test_allow_root_lets_an_image_live_elsewhere(asset_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "m").mkdir()
+    shutil.copy(asset_dir / "de-DE.png", tmp_path / "shared.png")
+    m = edit(
+        asset_dir / "de-DE.json",
+        tmp_path / "m" / "x.json",
+        lambda d: d.update(image="../shared.png"),
+    )
+    assert run(str(m), "--json").returncode == 2
+    assert run(str(m), "--json", "--allow-root", str(tmp_path)).returncode == 0
+
+
+def test_mixed_unusable_and_failed_exits_2(asset_dir: Path, tmp_path: Path) -> None:
+    f = tmp_path / "broken.json"
+    f.write_text("{", encoding="utf-8")
+    r = run(str(asset_dir / "de-DE.json"), str(f), "--json")
+    assert r.returncode == 2
+    ok, broken = json.loads(r.stdout)
+    assert ok["passed"] is True and "error" in broken
