@@ -186,9 +186,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         _split(args.locales),
         _split(args.sizes),
         args.plate_backend,
-        progress=lambda r: _err(f"{'ok  ' if r.passed else 'FAIL'} {r.job.name}"),
+        progress=_tick,
+        validate=args.validate,
     )
     return _summary(report, results)
+
+
+def _tick(r: Any) -> None:
+    retries = f" ({r.retries} retries)" if r.retries else ""
+    _err(f"{'ok  ' if r.passed else 'FAIL'} {r.job.name}{retries}")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -257,6 +263,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--locales", action="append", help="comma-separated locale tags")
     r.add_argument("--sizes", action="append", help="comma-separated size names")
     r.add_argument("--plate-backend", help="plate generator, overriding the campaign's model")
+    r.add_argument(
+        "--no-validate",
+        dest="validate",
+        action="store_false",
+        help="skip validators and retries (copy-stage checks still run)",
+    )
     r.set_defaults(func=cmd_run)
 
     de = sub.add_parser("demo", help="run the sample campaign end to end, offline")

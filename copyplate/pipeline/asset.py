@@ -20,6 +20,7 @@ from copyplate.layouts.models import BarcodeRegion, OutputSize, QrRegion
 from copyplate.pipeline.plan import Job
 from copyplate.renderers.copy.base import Layer, RenderContext, renderer_for
 from copyplate.reports.files import write_atomic
+from copyplate.validators.finding import Finding
 
 MANIFEST_VERSION = 1
 
@@ -30,10 +31,15 @@ class RenderedAsset:
     image: Image.Image  # RGB, the final composite
     layers: list[Layer]
     plate: dict[str, Any] = field(default_factory=dict)  # model, seed, cache key
+    # Validator findings per region (empty until validated) and retry attempts per region.
+    validation: dict[str, list[Finding]] = field(default_factory=dict)
+    attempts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return all(layer.ok for layer in self.layers)
+        return all(layer.ok for layer in self.layers) and all(
+            f.passed for fs in self.validation.values() for f in fs
+        )
 
 
 def plate_request(lc: LoadedCampaign, size: OutputSize, variant: str) -> Any:
@@ -116,7 +122,10 @@ def manifest(lc: LoadedCampaign, asset: RenderedAsset, image_name: str) -> dict[
         if region.checks.skip:
             entry["skip"] = list(region.checks.skip)
         entry.update(meta)
-        entry["findings"] = [f.as_dict() for f in layer.findings]
+        findings = [*layer.findings, *asset.validation.get(region.id, [])]
+        entry["findings"] = [f.as_dict() for f in findings]
+        if region.id in asset.attempts:
+            entry["attempts"] = asset.attempts[region.id]
         regions.append(entry)
     return {
         "manifest_version": MANIFEST_VERSION,
@@ -130,7 +139,7 @@ def manifest(lc: LoadedCampaign, asset: RenderedAsset, image_name: str) -> dict[
         "safe_area": safe_rect(lc.size(asset.job.size)).as_list(),
         "delivery_width": lc.size(asset.job.size).delivery_width or asset.image.width,
         "plate": asset.plate,
-        "copy_stage_passed": asset.ok,
+        "passed": asset.ok,
         "regions": regions,
     }
 

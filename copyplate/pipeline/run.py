@@ -14,7 +14,8 @@ from PIL import Image
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.pipeline.asset import RenderedAsset, plate_request, render_copy, write_asset
 from copyplate.pipeline.plan import Job, plan_jobs
-from copyplate.renderers.plates.base import PlateGenerator, plate_generator
+from copyplate.pipeline.produce import produce
+from copyplate.renderers.plates.base import PlateGenerator, PlateRequest, plate_generator
 from copyplate.reports.files import write_atomic
 
 
@@ -26,6 +27,7 @@ class AssetResult:
     passed: bool
     findings: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    retries: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -35,6 +37,7 @@ class AssetResult:
             "passed": self.passed,
             "findings": self.findings,
             "seconds": round(self.seconds, 4),
+            "retries": self.retries,
         }
 
 
@@ -61,6 +64,7 @@ def run_batch(
     sizes: Sequence[str] | None = None,
     plate_backend: str | None = None,
     progress: Callable[[AssetResult], None] | None = None,
+    validate: bool = True,
 ) -> tuple[Path, list[AssetResult]]:
     jobs = plan_jobs(lc, locales, sizes)
     backend = plate_backend or lc.campaign.plate.model
@@ -69,16 +73,27 @@ def run_batch(
     for job in jobs:
         t = time.perf_counter()
         plate, info = plates.get(lc, job)
-        image, layers = render_copy(lc, job, plate)
-        asset = RenderedAsset(job, image, layers, info)
+        if validate:
+            req = plate_request(lc, lc.size(job.size), job.variant)
+
+            def inpaint(p: Image.Image, m: Image.Image, req: PlateRequest = req) -> Image.Image:
+                return plates.generator.inpaint(p, m, req)
+
+            asset = produce(lc, job, plate, info, inpaint=inpaint)
+        else:
+            image, layers = render_copy(lc, job, plate)
+            asset = RenderedAsset(job, image, layers, info)
         img_path, man_path = write_asset(lc, asset, out)
+        failed = [f.as_dict() for layer in asset.layers for f in layer.findings if not f.passed]
+        failed += [f.as_dict() for fs in asset.validation.values() for f in fs if not f.passed]
         res = AssetResult(
             job,
             str(img_path.relative_to(out)),
             str(man_path.relative_to(out)),
             asset.ok,
-            [f.as_dict() for layer in layers for f in layer.findings if not f.passed],
+            failed,
             time.perf_counter() - t,
+            sum(len(a) for a in asset.attempts.values()),
         )
         results.append(res)
         if progress:

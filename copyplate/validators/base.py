@@ -120,13 +120,18 @@ def instances() -> dict[str, Validator]:
     return {name: validators.get(name)() for name in validators.names()}
 
 
-def validate_asset(asset: AssetView, only: list[str] | None = None) -> dict[str, list[Finding]]:
-    """Findings per region id, from every validator that applies to the region's kind."""
-    out: dict[str, list[Finding]] = {r.id: [] for r in asset.regions}
+def validate_asset(
+    asset: AssetView, only: list[str] | None = None, regions: set[str] | None = None
+) -> dict[str, list[Finding]]:
+    """Findings per region id, from every validator that applies to the region's kind.
+
+    `only` limits the validator families, `regions` the regions (a retry re-checks one)."""
+    chosen = [r for r in asset.regions if regions is None or r.id in regions]
+    out: dict[str, list[Finding]] = {r.id: [] for r in chosen}
     for name, v in instances().items():
         if only is not None and name not in only:
             continue
-        for region in asset.regions:
+        for region in chosen:
             if region.kind in v.kinds and not region.skips(v.check):
                 out[region.id].extend(v.validate(asset, region))
     return out

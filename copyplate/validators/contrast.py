@@ -47,6 +47,10 @@ class ContrastValidator:
         bg = rgb[ring(mask, 2, max(4, round(px / 6)))]
         if len(bg) < 10:
             bg = rgb[~mask]
+        if len(bg) < 10:
+            # Nothing in the crop is far enough from the ink to be background: the copy
+            # cannot be told apart from what is behind it.
+            bg = rgb.reshape(-1, 3)
         lum = relative_luminance(bg.astype(np.float64))
         # The worst tail: background pixels closest in lightness to the text.
         dark_text = text_l < float(np.median(lum))

@@ -36,6 +36,7 @@ def campaign(
     copy: dict[str, dict[str, Any]],
     width: int = 800,
     height: int = 400,
+    colors: dict[str, str] | None = None,
     **brand: Any,
 ) -> LoadedCampaign:
     data = {
@@ -44,7 +45,8 @@ def campaign(
         "name": "test",
         "brand": {
             "name": "T",
-            "colors": {
+            "colors": colors
+            or {
                 "ink": "#111111",
                 "paper": "#FFFFFF",
                 "accent": "#C8462B",

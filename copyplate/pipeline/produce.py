@@ -1,0 +1,109 @@
+"""One asset from plate to verdict: render every region, validate, retry failing regions
+alone (see replan.py), and keep every attempt for the manifest and the report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from copyplate.layouts.loader import LoadedCampaign
+from copyplate.pipeline.asset import RenderedAsset, manifest, render_copy
+from copyplate.pipeline.plan import Job
+from copyplate.pipeline.replan import (
+    MAX_ATTEMPTS,
+    RegionState,
+    composite,
+    next_overrides,
+    rerender,
+)
+from copyplate.validators.base import AssetView, RegionSpec, validate_asset
+from copyplate.validators.finding import Finding
+
+Inpaint = Callable[[Image.Image, Image.Image], Image.Image]
+# Findings no relaxation can fix: the copy or payload itself is wrong.
+TERMINAL = ("barcode.check_digit", "regex.price", "regex.pattern", "qr.decode", "glyphs.fonts")
+
+
+def validate(
+    lc: LoadedCampaign, asset: RenderedAsset, regions: set[str] | None = None
+) -> dict[str, list[Finding]]:
+    """Validator findings for `asset` as it stands in memory, exactly as `verify` would see
+    the written files."""
+    man = manifest(lc, asset, f"{asset.job.name}.png")
+    view = AssetView(
+        Path(f"<{asset.job.name}>"),
+        man,
+        asset.image,
+        [RegionSpec(r, asset.job.locale) for r in man["regions"]],
+    )
+    return validate_asset(view, regions=regions)
+
+
+def _failed(asset: RenderedAsset, findings: dict[str, list[Finding]], rid: str) -> list[Finding]:
+    layer = next(x for x in asset.layers if x.region == rid)
+    return [f for f in [*layer.findings, *findings.get(rid, [])] if not f.passed]
+
+
+def produce(
+    lc: LoadedCampaign,
+    job: Job,
+    plate: Image.Image,
+    plate_info: dict[str, Any],
+    inpaint: Inpaint | None = None,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> RenderedAsset:
+    image, layers = render_copy(lc, job, plate)
+    asset = RenderedAsset(job, image, layers, plate_info)
+    asset.validation = validate(lc, asset)
+    regions = {r.id: r for r in lc.campaign.regions}
+    states: dict[str, RegionState] = {}
+    for _ in range(max_attempts):
+        failing = [r.region for r in asset.layers if _failed(asset, asset.validation, r.region)]
+        progressed = False
+        for rid in failing:
+            failed = _failed(asset, asset.validation, rid)
+            if any(f.check in TERMINAL for f in failed):
+                continue
+            state = states.setdefault(rid, RegionState())
+            new = next_overrides(regions[rid], state, failed)
+            if new is None:
+                continue
+            changed = {k: v for k, v in new.items() if state.overrides.get(k) != v}
+            if new.get("inpaint_plate") and not state.overrides.get("inpaint_plate"):
+                if inpaint is None:
+                    continue
+                box = next(x for x in asset.layers if x.region == rid).rect
+                mask = Image.new("L", plate.size, 0)
+                mask.paste(255, (box.x, box.y, box.right, box.bottom))
+                # Paste through the mask: pixels outside the box stay bit-identical whatever
+                # the generator returns there.
+                repainted = plate.copy()
+                repainted.paste(inpaint(plate, mask), (0, 0), mask)
+                plate = repainted
+                asset.plate = {
+                    **asset.plate,
+                    "inpainted": [*asset.plate.get("inpainted", []), box.as_list()],
+                }
+            state.overrides = new
+            layer = rerender(lc, job, regions[rid], plate, asset.layers, new)
+            asset.layers = [layer if x.region == rid else x for x in asset.layers]
+            asset.image = composite(plate, asset.layers)
+            asset.validation.update(validate(lc, asset, regions={rid}))
+            still = _failed(asset, asset.validation, rid)
+            state.attempts.append(
+                {
+                    "attempt": len(state.attempts) + 1,
+                    "because": [f.check for f in failed],
+                    "changed": changed,
+                    "passed": not still,
+                    "failed_checks": [f.check for f in still],
+                }
+            )
+            progressed = True
+        if not progressed:
+            break
+    asset.attempts = {rid: st.attempts for rid, st in states.items() if st.attempts}
+    return asset
