@@ -68,6 +68,8 @@ class AssetView:
     manifest: dict[str, Any]
     image: Image.Image  # RGB
     regions: list[RegionSpec] = field(default_factory=list)
+    # Work several validators share (glyph masks per region), computed once per asset.
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @property
     def locale(self) -> str:

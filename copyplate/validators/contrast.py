@@ -14,7 +14,7 @@ import numpy as np
 from copyplate.color import apca_lc, apca_minimum, relative_luminance, wcag_large_text, wcag_ratio
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
 from copyplate.validators.finding import Finding
-from copyplate.validators.imaging import Mask, core, glyph_mask, ring, runs, text_rect
+from copyplate.validators.imaging import Mask, core, region_mask, ring, runs, text_rect
 
 TAIL = 5.0
 
@@ -27,7 +27,7 @@ class ContrastValidator:
     def validate(self, asset: AssetView, region: RegionSpec) -> list[Finding]:
         rect = text_rect(asset, region, pad=8)
         rgb = asset.crop(rect)
-        mask = glyph_mask(rgb, region.get("color"))
+        mask = region_mask(asset, region, rect)
         if mask.sum() < 10:
             return [
                 Finding(

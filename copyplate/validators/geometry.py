@@ -7,7 +7,7 @@ from typing import ClassVar
 from copyplate.layouts.geometry import Rect
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
 from copyplate.validators.finding import Finding
-from copyplate.validators.imaging import glyph_mask
+from copyplate.validators.imaging import region_mask
 
 
 @validators.register("geometry")
@@ -126,7 +126,7 @@ class GeometryValidator:
         box = region.box
         if region.kind != "text":
             return box
-        mask = glyph_mask(asset.crop(box), region.get("color"))
+        mask = region_mask(asset, region)
         ys, xs = mask.nonzero()
         if len(xs) == 0:
             return None

@@ -12,7 +12,7 @@ from copyplate.fonts import IGNORABLE, coverage, describe_chars
 from copyplate.renderers.copy.textlayout import BIDI_CONTROLS
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
 from copyplate.validators.finding import Finding
-from copyplate.validators.imaging import glyph_mask
+from copyplate.validators.imaging import region_mask
 
 
 def _font_spec(spec: str) -> tuple[Path, int]:
@@ -88,7 +88,7 @@ class GlyphsValidator:
 
     def _by_shape(self, asset: AssetView, region: RegionSpec) -> Finding:
         """No font named: look for .notdef boxes, hollow rectangles the size of a letter."""
-        mask = glyph_mask(asset.crop(region.box), region.get("color")).astype(np.uint8)
+        mask = region_mask(asset, region).astype(np.uint8)
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         heights = stats[1:, cv2.CC_STAT_HEIGHT]
         typical = float(np.median(heights)) if len(heights) else 0.0

@@ -35,7 +35,7 @@ from copyplate.errors import MissingCapability
 from copyplate.renderers.copy.textlayout import BIDI_CONTROLS
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
 from copyplate.validators.finding import Finding
-from copyplate.validators.imaging import glyph_mask, runs, text_rect
+from copyplate.validators.imaging import region_mask, runs, text_rect
 from copyplate.validators.reference import compare
 
 TESS_LANG = {
@@ -176,7 +176,7 @@ def prepared(asset: AssetView, region: RegionSpec, scale_to: float = 40.0) -> li
     """Black-on-white crops of the glyphs: the whole block, then each line."""
     px = float(region.get("font_px") or 0) or None
     rect = text_rect(asset, region, pad=max(4, int((px or 24) // 3)))
-    mask = glyph_mask(asset.crop(rect), region.get("color"))
+    mask = region_mask(asset, region, rect)
     if px is None:
         rows = mask.any(axis=1)
         px = max(10.0, float(rows.sum()) / 0.75 / max(1, len(region.get("lines") or [1])))

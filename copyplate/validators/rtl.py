@@ -19,7 +19,7 @@ from copyplate.fonts import FontFace
 from copyplate.renderers.copy.textlayout import BIDI_CONTROLS, TextSetter
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
 from copyplate.validators.finding import Finding
-from copyplate.validators.imaging import glyph_coverage, glyph_mask, text_rect
+from copyplate.validators.imaging import glyph_coverage, region_mask, text_rect
 from copyplate.validators.reference import faces_for, match_line, render_line
 
 JOINING_SCRIPTS = ("ar", "fa", "ur")
@@ -116,7 +116,7 @@ class RtlValidator:
     @staticmethod
     def _alignment(asset: AssetView, region: RegionSpec) -> Finding:
         box = region.box
-        mask = glyph_mask(asset.crop(box), region.get("color"))
+        mask = region_mask(asset, region)
         cols = np.flatnonzero(mask.any(axis=0))
         if len(cols) == 0:
             return Finding("rtl.alignment", region.id, False, "no copy found", action="fail")
