@@ -11,26 +11,9 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from copyplate.capabilities import tessdata_dir
+from copyplate.validators.ocr import TESS_LANG
 
-TESS = {
-    "en": "eng",
-    "de": "deu",
-    "fr": "fra",
-    "es": "spa",
-    "pt": "por",
-    "pl": "pol",
-    "tr": "tur",
-    "ru": "rus",
-    "el": "ell",
-    "vi": "vie",
-    "ar": "ara",
-    "he": "heb",
-    "ja": "jpn",
-    "zh": "chi_sim",
-    "ko": "kor",
-    "hi": "hin",
-    "th": "tha",
-}
+TESS = TESS_LANG
 
 
 @functools.lru_cache(maxsize=64)

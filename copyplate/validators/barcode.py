@@ -9,14 +9,14 @@ from copyplate.layouts.checks import barcode_problem
 from copyplate.validators.base import AssetView, RegionSpec, validators
 from copyplate.validators.codes import (
     decode,
-    delivery_copy,
+    delivery_finding,
     quiet_zone_modules,
-    scaled,
-    zbar_texts,
+    zbar_finding,
 )
 from copyplate.validators.finding import Finding
 
 QUIET = {"ean13": (11, 7), "upca": (9, 9)}
+LINEAR = ("EAN13", "UPCA")
 
 
 def _same(read: str, payload: str, symbology: str) -> bool:
@@ -49,11 +49,7 @@ class BarcodeValidator:
                 action="none" if problem is None else "fail",
             )
         )
-        found = [
-            d
-            for d in decode(asset.image, box)
-            if d.format.replace("-", "").upper() in ("EAN13", "UPCA")
-        ]
+        found = [d for d in decode(asset.image, box) if d.format.replace("-", "").upper() in LINEAR]
         if not found:
             out.append(
                 Finding(
@@ -111,42 +107,24 @@ class BarcodeValidator:
                 action="none" if module >= min_module - 0.25 else "retypeset",
             )
         )
-        zb = zbar_texts(asset.image, box)
+
+        def same(read: str) -> bool:
+            return _same(read, payload, sym_name)
+
+        zb = zbar_finding("barcode", region.id, asset.image, box, payload, same)
         if zb is not None:
-            agree = len(zb) == 1 and _same(zb[0], payload, sym_name)
-            out.append(
-                Finding(
-                    "barcode.zbar",
-                    region.id,
-                    agree or not zb,
-                    "zbar agrees"
-                    if agree
-                    else (
-                        "zbar could not decode it (advisory)" if not zb else f"zbar reads {zb!r}"
-                    ),
-                    measured=zb,
-                    expected=payload,
-                    bbox=bbox,
-                    action="none" if agree or not zb else "fail",
-                )
-            )
+            out.append(zb)
         width = int(asset.manifest.get("delivery_width") or asset.image.width)
-        small = delivery_copy(asset.image, width)
-        scale = small.width / asset.image.width
-        again = [d.text for d in decode(small, scaled(box, scale))]
-        d_ok = len(again) == 1 and _same(again[0], payload, sym_name)
         out.append(
-            Finding(
-                "barcode.delivery",
+            delivery_finding(
+                "barcode",
                 region.id,
-                d_ok,
-                f"decodes at {small.width}x{small.height} JPEG q75"
-                if d_ok
-                else f"does not decode at {small.width}x{small.height} JPEG q75",
-                measured=again,
-                expected=payload,
-                bbox=bbox,
-                action="none" if d_ok else "retypeset",
+                asset.image,
+                box,
+                width,
+                payload,
+                same,
+                lambda f: f.replace("-", "").upper() in LINEAR,
             )
         )
         return out

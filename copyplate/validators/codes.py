@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from PIL import Image
 
 from copyplate.errors import MissingCapability
 from copyplate.layouts.geometry import Rect
+from copyplate.validators.finding import Finding
 
 
 def zxing() -> Any:
@@ -123,4 +125,64 @@ def scaled(rect: Rect, scale: float) -> Rect:
         round(rect.y * scale),
         max(1, round(rect.w * scale)),
         max(1, round(rect.h * scale)),
+    )
+
+
+def zbar_finding(
+    family: str,
+    region_id: str,
+    image: Image.Image,
+    box: Rect,
+    payload: str,
+    same: Callable[[str], bool],
+) -> Finding | None:
+    """zbar's second opinion: a different reading fails; no reading is advisory."""
+    zb = zbar_texts(image, box)
+    if zb is None:
+        return None
+    agree = len(zb) == 1 and same(zb[0])
+    msg = (
+        "zbar agrees"
+        if agree
+        else "zbar could not decode it (advisory)"
+        if not zb
+        else f"zbar reads {zb!r}"
+    )
+    return Finding(
+        f"{family}.zbar",
+        region_id,
+        agree or not zb,
+        msg,
+        measured=zb,
+        expected=payload,
+        bbox=box.as_list(),
+        action="none" if agree or not zb else "fail",
+    )
+
+
+def delivery_finding(
+    family: str,
+    region_id: str,
+    image: Image.Image,
+    box: Rect,
+    delivery_width: int,
+    payload: str,
+    same: Callable[[str], bool],
+    formats: Callable[[str], bool],
+) -> Finding:
+    """The code still decodes once scaled to the delivery width and JPEG-compressed."""
+    small = delivery_copy(image, delivery_width)
+    scale = small.width / image.width
+    again = [d.text for d in decode(small, scaled(box, scale)) if formats(d.format)]
+    ok = len(again) == 1 and same(again[0])
+    size = f"{small.width}x{small.height} JPEG q75"
+    return Finding(
+        f"{family}.delivery",
+        region_id,
+        ok,
+        f"decodes at {size}" if ok else f"does not decode at {size}",
+        measured=again,
+        expected=payload,
+        bbox=box.as_list(),
+        action="none" if ok else "retypeset",
     )

@@ -9,10 +9,9 @@ from typing import ClassVar
 from copyplate.validators.base import AssetView, RegionSpec, validators
 from copyplate.validators.codes import (
     decode,
-    delivery_copy,
+    delivery_finding,
     quiet_zone_modules,
-    scaled,
-    zbar_texts,
+    zbar_finding,
 )
 from copyplate.validators.finding import Finding
 
@@ -89,42 +88,20 @@ class QrValidator:
                 action="none" if qz_ok else "retypeset",
             )
         )
-        zb = zbar_texts(asset.image, box)
+        zb = zbar_finding("qr", region.id, asset.image, box, payload, payload.__eq__)
         if zb is not None:
-            agree = zb == [payload]
-            out.append(
-                Finding(
-                    "qr.zbar",
-                    region.id,
-                    agree or not zb,
-                    "zbar agrees"
-                    if agree
-                    else (
-                        "zbar could not decode it (advisory)" if not zb else f"zbar reads {zb!r}"
-                    ),
-                    measured=zb,
-                    expected=payload,
-                    bbox=bbox,
-                    action="none" if agree or not zb else "fail",
-                )
-            )
+            out.append(zb)
         width = int(asset.manifest.get("delivery_width") or asset.image.width)
-        small = delivery_copy(asset.image, width)
-        scale = small.width / asset.image.width
-        again = [d.text for d in decode(small, scaled(box, scale)) if d.format.startswith("QR")]
-        d_ok = again == [payload]
         out.append(
-            Finding(
-                "qr.delivery",
+            delivery_finding(
+                "qr",
                 region.id,
-                d_ok,
-                f"decodes at {small.width}x{small.height} JPEG q75"
-                if d_ok
-                else f"does not decode at {small.width}x{small.height} JPEG q75",
-                measured=again,
-                expected=payload,
-                bbox=bbox,
-                action="none" if d_ok else "retypeset",
+                asset.image,
+                box,
+                width,
+                payload,
+                payload.__eq__,
+                lambda f: f.startswith("QR"),
             )
         )
         return out

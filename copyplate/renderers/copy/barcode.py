@@ -12,7 +12,7 @@ from copyplate.errors import MissingCapability
 from copyplate.fonts import FontIndex
 from copyplate.layouts.checks import barcode_problem
 from copyplate.layouts.models import BarcodeRegion, RegionBase
-from copyplate.renderers.copy.base import Layer, RenderContext, copy_renderers
+from copyplate.renderers.copy.base import Layer, RenderContext, copy_renderers, payload_of
 from copyplate.renderers.copy.textlayout import load_font
 from copyplate.validators.finding import Finding
 
@@ -72,10 +72,7 @@ class BarcodeRenderer:
         assert isinstance(region, BarcodeRegion)
         lc = ctx.campaign
         rect = lc.region_rect(region, ctx.size)
-        if region.copy_key is not None:
-            digits = str(lc.copy_value(lc.copy_key(region.copy_key, ctx.variant), ctx.locale))
-        else:
-            digits = region.payload or ""
+        digits = payload_of(region, ctx)
         image = Image.new("RGBA", (rect.w, rect.h), (0, 0, 0, 0))
         meta: dict[str, Any] = {
             "renderer": self.name,

@@ -66,6 +66,14 @@ DEFAULT_RENDERER = {
 }
 
 
+def payload_of(region: Any, ctx: RenderContext) -> str:
+    """A QR or barcode region's payload: from the copy deck, or written in the region."""
+    if region.copy_key is not None:
+        lc = ctx.campaign
+        return str(lc.copy_value(lc.copy_key(region.copy_key, ctx.variant), ctx.locale))
+    return str(region.payload or "")
+
+
 def renderer_for(kind: str, name: str | None = None) -> CopyRenderer:
     _load_builtins()
     cls = copy_renderers.get(name or DEFAULT_RENDERER[kind])

@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 from copyplate.color import parse_hex
 from copyplate.errors import MissingCapability
 from copyplate.layouts.models import QrRegion, RegionBase
-from copyplate.renderers.copy.base import Layer, RenderContext, copy_renderers
+from copyplate.renderers.copy.base import Layer, RenderContext, copy_renderers, payload_of
 from copyplate.validators.finding import Finding
 
 
@@ -38,10 +38,7 @@ class QrRenderer:
         assert isinstance(region, QrRegion)
         lc = ctx.campaign
         rect = lc.region_rect(region, ctx.size)
-        if region.copy_key is not None:
-            payload = str(lc.copy_value(lc.copy_key(region.copy_key, ctx.variant), ctx.locale))
-        else:
-            payload = region.payload or ""
+        payload = payload_of(region, ctx)
         ecc = str(ctx.overrides.get("ecc", region.ecc))
         quiet = int(ctx.overrides.get("quiet_zone_modules", region.quiet_zone_modules))
         min_module = int(ctx.overrides.get("min_module_px", region.min_module_px))
