@@ -178,6 +178,7 @@ def _summary(report: Path, results: list[Any]) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from copyplate.layouts.loader import load_campaign
     from copyplate.pipeline.run import run_batch
+    from copyplate.renderers.plates.cache import PlateCache
 
     lc = load_campaign(Path(args.campaign), args.campaign)
     report, results = run_batch(
@@ -188,6 +189,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         args.plate_backend,
         progress=_tick,
         validate=args.validate,
+        plate_cache=None if args.no_plate_cache else PlateCache(args.plate_cache),
     )
     return _summary(report, results)
 
@@ -195,6 +197,53 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _tick(r: Any) -> None:
     retries = f" ({r.retries} retries)" if r.retries else ""
     _err(f"{'ok  ' if r.passed else 'FAIL'} {r.job.name}{retries}")
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise InputError(f"--size {text!r}: expected WIDTHxHEIGHT, e.g. 1080x1080") from None
+    if not (16 <= w <= 8192 and 16 <= h <= 8192):
+        raise InputError(f"--size {text!r}: each side must be 16 to 8192 px")
+    return w, h
+
+
+def cmd_plate(args: argparse.Namespace) -> int:
+    import re
+
+    from copyplate.renderers.plates.base import PlateRequest, plate_generator
+    from copyplate.reports.files import write_atomic
+
+    w, h = _size(args.size)
+    palette = tuple(c.strip() for c in args.palette.split(",") if c.strip())
+    bad = [c for c in palette if not re.fullmatch(r"#[0-9a-fA-F]{6}", c)]
+    if not palette or bad:
+        raise InputError(f"--palette {args.palette!r}: expected #RRGGBB colours, comma-separated")
+    if not 0 <= args.seed < 2**32:
+        raise InputError(f"--seed {args.seed}: expected 0 to 4294967295")
+    out = Path(args.output)
+    if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp"):
+        raise InputError(f"-o {args.output!r}: expected a .png, .jpg or .webp file name")
+    gen = plate_generator(args.model)
+    req = PlateRequest(
+        prompt=args.prompt,
+        width=w,
+        height=h,
+        palette=palette,
+        seed=args.seed,
+        negative_prompt=args.negative_prompt,
+        mood=args.mood,
+        steps=args.steps,
+    )
+    image = gen.generate(req)
+    from copyplate.pipeline.asset import encode_image
+
+    fmt = {".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp"}.get(out.suffix.lower(), "png")
+    write_atomic(out, encode_image(image, fmt))
+    _err(f"{gen.model_id} seed {args.seed} key {req.key(gen.model_id)[:16]}")
+    _out(str(out))
+    return ExitCode.OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -264,12 +313,31 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--sizes", action="append", help="comma-separated size names")
     r.add_argument("--plate-backend", help="plate generator, overriding the campaign's model")
     r.add_argument(
+        "--plate-cache",
+        type=Path,
+        metavar="DIR",
+        help="plate cache folder (default: ~/.cache/copyplate/plates)",
+    )
+    r.add_argument("--no-plate-cache", action="store_true", help="make every plate anew")
+    r.add_argument(
         "--no-validate",
         dest="validate",
         action="store_false",
         help="skip validators and retries (copy-stage checks still run)",
     )
     r.set_defaults(func=cmd_run)
+
+    pt = sub.add_parser("plate", help="make one plate (background) alone")
+    pt.add_argument("--prompt", required=True)
+    pt.add_argument("--negative-prompt", default="")
+    pt.add_argument("--palette", required=True, help="comma-separated #RRGGBB colours")
+    pt.add_argument("--seed", type=int, default=0)
+    pt.add_argument("--size", default="1080x1080", help="WIDTHxHEIGHT")
+    pt.add_argument("--mood", help="built-in model: gradient, soft-light, bokeh, paper, ...")
+    pt.add_argument("--steps", type=int)
+    pt.add_argument("--model", default="builtin", help="plate generator (default: builtin)")
+    pt.add_argument("-o", "--output", required=True)
+    pt.set_defaults(func=cmd_plate)
 
     de = sub.add_parser("demo", help="run the sample campaign end to end, offline")
     de.add_argument("--out", default="out/demo")

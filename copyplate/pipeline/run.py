@@ -16,6 +16,7 @@ from copyplate.pipeline.asset import RenderedAsset, plate_request, render_copy, 
 from copyplate.pipeline.plan import Job, plan_jobs
 from copyplate.pipeline.produce import produce
 from copyplate.renderers.plates.base import PlateGenerator, PlateRequest, plate_generator
+from copyplate.renderers.plates.cache import PlateCache
 from copyplate.reports.files import write_atomic
 
 
@@ -42,18 +43,31 @@ class AssetResult:
 
 
 class PlateSource:
-    """Plates by request, made once: every locale of a size shares one plate."""
+    """Plates by request, made once: every locale of a size shares one plate, in memory
+    for this run and on disk (by content hash) for the next."""
 
-    def __init__(self, generator: PlateGenerator) -> None:
+    def __init__(self, generator: PlateGenerator, cache: PlateCache | None = None) -> None:
         self.generator = generator
+        self.cache = cache
         self._plates: dict[str, Image.Image] = {}
 
     def get(self, lc: LoadedCampaign, job: Job) -> tuple[Image.Image, dict[str, Any]]:
         req = plate_request(lc, lc.size(job.size), job.variant)
         key = req.key(self.generator.model_id)
         if key not in self._plates:
-            self._plates[key] = self.generator.generate(req)
-        info = {"model": self.generator.model_id, "seed": req.seed, "key": key}
+            plate = self.cache.get(key) if self.cache else None
+            if plate is None:
+                plate = self.generator.generate(req)
+                if self.cache:
+                    self.cache.put(key, plate)
+            self._plates[key] = plate
+        info = {
+            "model": self.generator.model_id,
+            "generator": self.generator.name,
+            "seed": req.seed,
+            "mood": req.mood,
+            "key": key,
+        }
         return self._plates[key], info
 
 
@@ -65,10 +79,11 @@ def run_batch(
     plate_backend: str | None = None,
     progress: Callable[[AssetResult], None] | None = None,
     validate: bool = True,
+    plate_cache: PlateCache | None = None,
 ) -> tuple[Path, list[AssetResult]]:
     jobs = plan_jobs(lc, locales, sizes)
     backend = plate_backend or lc.campaign.plate.model
-    plates = PlateSource(plate_generator(backend))
+    plates = PlateSource(plate_generator(backend), plate_cache)
     results: list[AssetResult] = []
     for job in jobs:
         t = time.perf_counter()

@@ -47,6 +47,7 @@ plate_generators: Registry[type[PlateGenerator]] = Registry("copyplate.plates", 
 
 
 def plate_generator(name: str) -> PlateGenerator:
-    from copyplate.renderers.plates import gradient  # noqa: F401  (registers built-ins)
+    """A registered generator by name: `builtin`, `gradient`, or a plugin's."""
+    from copyplate.renderers.plates import builtin, gradient  # noqa: F401  (registers built-ins)
 
     return plate_generators.get(name)()

@@ -1,0 +1,44 @@
+"""Plates on disk by content hash: every locale of a size shares one plate, and a second run
+of the same campaign makes none."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+from PIL import Image
+
+from copyplate.reports.files import write_atomic
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "copyplate" / "plates"
+
+
+class PlateCache:
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or default_cache_dir()
+        self.hits = 0
+        self.misses = 0
+
+    def path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.png"
+
+    def get(self, key: str) -> Image.Image | None:
+        p = self.path(key)
+        try:
+            with Image.open(p) as im:
+                im.load()
+                img = im.convert("RGB")
+        except (OSError, ValueError):
+            self.misses += 1
+            return None  # absent or damaged: make it again
+        self.hits += 1
+        return img
+
+    def put(self, key: str, image: Image.Image) -> None:
+        buf = io.BytesIO()
+        image.save(buf, "PNG", compress_level=1)
+        write_atomic(self.path(key), buf.getvalue())
