@@ -47,7 +47,14 @@ plate_generators: Registry[type[PlateGenerator]] = Registry("copyplate.plates", 
 
 
 def plate_generator(name: str) -> PlateGenerator:
-    """A registered generator by name: `builtin`, `gradient`, or a plugin's."""
-    from copyplate.renderers.plates import builtin, gradient  # noqa: F401  (registers built-ins)
+    """A generator by name: `builtin`, `gradient`, `diffusers:<folder or hub id>`, or a
+    plugin's (`name:argument` passes the argument to its constructor)."""
+    from copyplate.renderers.plates import (  # noqa: F401  (registers built-ins)
+        builtin,
+        diffusers_backend,
+        gradient,
+    )
 
-    return plate_generators.get(name)()
+    backend, _, arg = name.partition(":")
+    cls: Any = plate_generators.get(backend)
+    return cls(arg) if arg else cls()  # type: ignore[no-any-return]
