@@ -86,11 +86,6 @@ def faces_for(region: RegionSpec, bold: bool | None = None) -> list[FontFace]:
     return out
 
 
-def render_line_mask(setter: TextSetter, text: str, px: int, pad: int) -> Mask:
-    """The glyph mask of one line set by copyplate's own shaper, cropped to its ink."""
-    return render_line(setter, text, px, pad) >= 0.5
-
-
 def render_line(setter: TextSetter, text: str, px: int, pad: int) -> NDArray[np.float32]:
     """Glyph coverage (0..1) of one line set by copyplate's own shaper, cropped to its ink."""
     line = setter.shape_line(text, px)
@@ -278,7 +273,3 @@ def compare(
         if s[cv2.CC_STAT_AREA] >= min_area
     ]
     return Comparison(out, unexplained)
-
-
-def as_array(mask: Mask) -> NDArray[np.uint8]:
-    return (mask.astype(np.uint8)) * 255

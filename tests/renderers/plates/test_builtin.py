@@ -1,0 +1,116 @@
+"""The built-in plate generator's real diffusers code paths, on tiny random weights (as
+diffusers' own tests do), and on the shipped weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from diffusers import DDPMScheduler, UNet2DModel
+from PIL import Image
+
+from copyplate.errors import MissingCapability, RenderError
+from copyplate.renderers.plates.base import PlateRequest, plate_generator
+from copyplate.renderers.plates.builtin import MODEL_DIR, BuiltinPlate, gradient_map
+from copyplate.renderers.plates.procedural import MOODS, PALETTE_SIZE
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    torch.manual_seed(0)
+    unet = UNet2DModel(
+        sample_size=32,
+        in_channels=3 + 3 * PALETTE_SIZE,
+        out_channels=3,
+        layers_per_block=1,
+        block_out_channels=(8, 16),
+        down_block_types=("DownBlock2D", "DownBlock2D"),
+        up_block_types=("UpBlock2D", "UpBlock2D"),
+        norm_num_groups=4,
+        num_class_embeds=len(MOODS),
+    )
+    out = tmp_path_factory.mktemp("tiny")
+    unet.save_pretrained(out / "unet", safe_serialization=True)
+    DDPMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2").save_pretrained(
+        out / "scheduler"
+    )
+    return out
+
+
+REQ = PlateRequest(
+    prompt="soft spring light",
+    width=320,
+    height=180,
+    palette=("#E9DCC4", "#F2C6B4", "#8FA98B"),
+    seed=7,
+    mood="soft-light",
+)
+
+
+def test_generate_is_deterministic_per_seed(tiny_model: Path) -> None:
+    gen = BuiltinPlate(tiny_model, steps=4)
+    a, b = gen.generate(REQ), gen.generate(REQ)
+    assert a.size == (320, 180) and a.mode == "RGB"
+    assert np.array_equal(np.asarray(a), np.asarray(b))
+    c = gen.generate(PlateRequest(**{**REQ.__dict__, "seed": 8}))
+    assert not np.array_equal(np.asarray(a), np.asarray(c))
+
+
+def test_inpaint_changes_the_hole_and_pastes_back_exactly(tiny_model: Path) -> None:
+    gen = BuiltinPlate(tiny_model, steps=4)
+    plate = gen.generate(REQ)
+    mask = Image.new("L", plate.size, 0)
+    mask.paste(255, (100, 40, 220, 140))
+    repainted = plate.copy()
+    repainted.paste(gen.inpaint(plate, mask, REQ), (0, 0), mask)
+    before, after = np.asarray(plate), np.asarray(repainted)
+    outside = np.asarray(mask) == 0
+    assert np.array_equal(before[outside], after[outside])
+    assert not np.array_equal(before[~outside], after[~outside])
+
+
+def test_unknown_mood_is_a_clear_error(tiny_model: Path) -> None:
+    with pytest.raises(RenderError, match="unknown mood 'neon'"):
+        BuiltinPlate(tiny_model, steps=2).generate(PlateRequest(**{**REQ.__dict__, "mood": "neon"}))
+
+
+def test_missing_weights_is_a_missing_capability(tmp_path: Path) -> None:
+    with pytest.raises(MissingCapability, match="weights missing"):
+        BuiltinPlate(tmp_path, steps=2).generate(REQ)
+
+
+def test_gradient_map_follows_the_palette_dark_to_light() -> None:
+    ramp = np.linspace(0, 1, 32)[None, :, None].repeat(4, 0).repeat(3, 2)
+    pal = np.array([[1.0, 0.9, 0.8], [0.1, 0.2, 0.4]])
+    out = gradient_map(ramp, pal)
+    assert np.allclose(out[0, 0], pal[1]) and np.allclose(out[0, -1], pal[0])
+
+
+def test_shipped_weights_make_soft_plates_in_the_palette() -> None:
+    """A person looked at these; the test keeps the statistics of a soft background."""
+    gen = plate_generator("builtin")
+    assert gen.model_id.startswith("copyplate/builtin-plates@")
+    assert (MODEL_DIR / "unet" / "diffusion_pytorch_model.safetensors").stat().st_size < 20e6
+    for mood in MOODS:
+        req = PlateRequest(
+            prompt="p",
+            width=540,
+            height=540,
+            seed=3,
+            mood=mood,
+            palette=("#1F3A5F", "#4F7CAC", "#C0D6DF"),
+        )
+        img = np.asarray(gen.generate(req), dtype=np.float64)
+        lum = img @ [0.2126, 0.7152, 0.0722]
+        # Not noise: neighbouring pixels agree (after the grain), and there is some shape.
+        hf = np.abs(np.diff(lum, axis=1)).mean()
+        assert hf < 4.0, (mood, hf)
+        assert 2.0 < lum.std() < 90, (mood, lum.std())
+        # In the palette: the mean colour is nearer this palette than its complement.
+        mean = img.reshape(-1, 3).mean(axis=0) / 255
+        pal = np.array([[0x1F, 0x3A, 0x5F], [0x4F, 0x7C, 0xAC], [0xC0, 0xD6, 0xDF]]) / 255
+        own = np.linalg.norm(pal - mean, axis=1).min()
+        other = np.linalg.norm((1 - pal) - mean, axis=1).min()
+        assert own < other, (mood, mean)
