@@ -34,7 +34,7 @@ DIGIT_ZERO: dict[str, int] = {
 
 
 class LocaleProblem(ValueError):
-    pass
+    """A locale tag or numbering system copyplate cannot use; the message says why."""
 
 
 @dataclass(frozen=True)
