@@ -252,6 +252,28 @@ def gather() -> list[Capability]:
     caps.append(_module("cv2", "opencv-python-headless", "image work in validators", True, "ocr"))
     caps += _torch()
     caps.append(_module("diffusers", "diffusers", "diffusion plate backends", False, "diffusion"))
+    weights = (
+        Path(__file__).parent
+        / "renderers"
+        / "plates"
+        / "builtin_model"
+        / "unet"
+        / "diffusion_pytorch_model.safetensors"
+    )
+    caps.append(
+        Capability(
+            "plate-model",
+            weights.is_file(),
+            f"{weights.stat().st_size / 1e6:.1f} MB of weights"
+            if weights.is_file()
+            else "built-in plate model weights missing",
+            "the built-in plate generator",
+            False,
+            ""
+            if weights.is_file()
+            else "reinstall copyplate or retrain (scripts/train_plate_model.py)",
+        )
+    )
     caps.append(_module("ray", "ray", "--executor ray", False, "ray"))
     caps.append(_module("fastapi", "fastapi", "copyplate serve", False, "serve"))
     chromium = shutil.which("chromium")

@@ -44,12 +44,19 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--resume", help="continue from a saved model folder")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     rng = np.random.default_rng(args.seed)
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    unet = make_unet().to(device)
+    unet = (
+        UNet2DModel.from_pretrained(Path(args.resume) / "unet") if args.resume else make_unet()
+    ).to(device)
+    unet.train()
+    before: dict[str, float] = {}
+    if args.resume and (Path(args.resume) / "training.json").is_file():
+        before = json.loads((Path(args.resume) / "training.json").read_text())
     sched = DDPMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2")
     opt = torch.optim.AdamW(unet.parameters(), lr=args.lr, weight_decay=1e-4)
     params = sum(p.numel() for p in unet.parameters())
@@ -70,7 +77,7 @@ def main() -> None:
         opt.zero_grad()
         loss.backward()
         opt.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         step += 1
         if step % 100 == 0:
             print(
@@ -82,11 +89,11 @@ def main() -> None:
     (out / "training.json").write_text(
         json.dumps(
             {
-                "steps": step,
+                "steps": step + int(before.get("steps", 0)),
                 "batch": args.batch,
                 "lr": args.lr,
                 "seed": args.seed,
-                "minutes": round((time.time() - t0) / 60, 1),
+                "minutes": round((time.time() - t0) / 60 + float(before.get("minutes", 0)), 1),
                 "device": device,
                 "final_loss": round(float(np.mean(losses[-200:])), 4),
                 "parameters": params,

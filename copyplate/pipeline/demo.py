@@ -1,4 +1,4 @@
-"""`copyplate demo`: the spring-sale sample through every stage that exists, offline."""
+"""`copyplate demo`: the spring-sale sample through every stage, offline."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from pathlib import Path
 
 from copyplate.layouts.loader import load_campaign
 from copyplate.pipeline.run import AssetResult, run_batch
+from copyplate.renderers.plates.cache import PlateCache
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-# The procedural plate until the built-in diffusion model ships; no download either way.
-DEMO_PLATES = "gradient"
 
 
 def run_demo(out: Path) -> tuple[Path, list[AssetResult]]:
@@ -22,4 +21,5 @@ def run_demo(out: Path) -> tuple[Path, list[AssetResult]]:
         mark = "ok  " if r.passed else "FAIL"
         sys.stderr.write(f"{mark} {r.job.name:24s} {r.seconds * 1000:6.0f} ms\n")
 
-    return run_batch(lc, out, plate_backend=DEMO_PLATES, progress=tick)
+    # The campaign's own plate model: the built-in one, shipped with copyplate, offline.
+    return run_batch(lc, out, progress=tick, plate_cache=PlateCache())

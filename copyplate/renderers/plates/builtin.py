@@ -25,7 +25,7 @@ from copyplate.renderers.plates.procedural import MOODS, palette_planes
 MODEL_DIR = Path(__file__).with_name("builtin_model")
 SIZE = 32
 STEPS = 25
-PALETTE_PULL = 0.35  # how far the gradient map pulls the model's colours to the palette
+PALETTE_PULL = 0.6  # how far the gradient map pulls the model's colours to the palette
 # Words in a prompt that pick a mood when the campaign names none.
 MOOD_WORDS = {
     "bokeh": "bokeh",
@@ -99,9 +99,13 @@ def gradient_map(img: np.ndarray, palette: np.ndarray) -> np.ndarray:
 def upscale(small: np.ndarray, width: int, height: int, seed: int) -> Image.Image:
     """Staged bicubic upscaling, a blur that hides the 32 px grid, and fine seeded grain."""
     img = Image.fromarray((np.clip(small, 0, 1) * 255).round().astype(np.uint8), "RGB")
+    first = True
     while img.width * 4 < width or img.height * 4 < height:
         img = img.resize((img.width * 4, img.height * 4), Image.Resampling.BICUBIC)
-        img = img.filter(ImageFilter.GaussianBlur(1.2))
+        # The first blur (about 0.6 px of the 32 px sample) removes the sampler's pixel-level
+        # residue; shapes of a few pixels (bokeh discs) survive it.
+        img = img.filter(ImageFilter.GaussianBlur(2.5 if first else 1.2))
+        first = False
     img = img.resize((width, height), Image.Resampling.BICUBIC)
     img = img.filter(ImageFilter.GaussianBlur(max(width, height) / 320))
     grain = np.random.default_rng(seed).normal(0, 1.6, (height, width, 1))
@@ -119,7 +123,8 @@ class BuiltinPlate:
 
     @property
     def model_id(self) -> str:
-        return f"copyplate/builtin-plates@{_load(self.model_dir)[2]}"
+        """Weights digest and sampler: both change the plate, so both key the cache."""
+        return f"copyplate/builtin-plates@{_load(self.model_dir)[2]}+ddim{self.steps}"
 
     def _inputs(self, req: PlateRequest) -> tuple[Any, Any, Any]:
         torch = _torch()

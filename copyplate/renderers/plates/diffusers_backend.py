@@ -77,9 +77,11 @@ class DiffusersPlate:
 
     @property
     def model_id(self) -> str:
+        """Source, a digest of its model_index.json (which names the scheduler), steps and
+        guidance: all of them change the plate, so all of them key the cache."""
         index = Path(self.source) / "model_index.json"
         rev = hashlib.sha256(index.read_bytes()).hexdigest()[:12] if index.is_file() else "hub"
-        return f"diffusers:{self.source}@{rev}"
+        return f"diffusers:{self.source}@{rev}+{self.steps}steps+cfg{self.guidance:g}"
 
     @property
     def pipe(self) -> Any:

@@ -18,7 +18,7 @@ class GradientPlate:
 
     @property
     def model_id(self) -> str:
-        return "copyplate/gradient@1"
+        return "copyplate/gradient@2"
 
     def generate(self, req: PlateRequest) -> Image.Image:
         rng = np.random.default_rng(req.seed)

@@ -51,6 +51,9 @@ REQ = PlateRequest(
 
 def test_generate_is_deterministic_per_seed(tiny_model: Path) -> None:
     gen = BuiltinPlate(tiny_model, steps=4)
+    assert gen.model_id.endswith("+ddim4") and BuiltinPlate(tiny_model, steps=5).model_id != (
+        gen.model_id
+    )
     a, b = gen.generate(REQ), gen.generate(REQ)
     assert a.size == (320, 180) and a.mode == "RGB"
     assert np.array_equal(np.asarray(a), np.asarray(b))
