@@ -190,7 +190,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress=_tick,
         validate=args.validate,
         plate_cache=None if args.no_plate_cache else PlateCache(args.plate_cache),
+        workers=args.workers,
+        resume=args.resume,
     )
+    reused = sum(r.reused for r in results)
+    if reused:
+        _err(f"{reused} asset(s) were already done with the same inputs (ledger)")
     return _summary(report, results)
 
 
@@ -312,6 +317,16 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--locales", action="append", help="comma-separated locale tags")
     r.add_argument("--sizes", action="append", help="comma-separated size names")
     r.add_argument("--plate-backend", help="plate generator, overriding the campaign's model")
+    r.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    r.add_argument(
+        "--resume",
+        action="store_true",
+        default=True,
+        help="skip jobs already done with the same inputs (the default)",
+    )
+    r.add_argument(
+        "--fresh", dest="resume", action="store_false", help="redo every job, ignoring the ledger"
+    )
     r.add_argument(
         "--plate-cache",
         type=Path,

@@ -6,8 +6,10 @@ the exact expected copy, and the pipeline's own extra keys (font, size, z, rende
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,9 +146,19 @@ def manifest(lc: LoadedCampaign, asset: RenderedAsset, image_name: str) -> dict[
     }
 
 
+@functools.lru_cache(maxsize=1)
+def srgb_profile() -> bytes:
+    """LittleCMS's sRGB profile with a fixed creation date and no profile ID, so that the
+    same asset encodes to the same bytes in any process, on any day."""
+    icc = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    icc[24:36] = struct.pack(">6H", 2026, 1, 1, 0, 0, 0)  # ICC header: date and time
+    icc[84:100] = bytes(16)  # profile ID (an MD5 over the header): zero means "not set"
+    return bytes(icc)
+
+
 def encode_image(image: Image.Image, fmt: str) -> bytes:
     """Encode with an embedded sRGB profile, so every viewer shows the brand colours."""
-    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    srgb = srgb_profile()
     buf = io.BytesIO()
     if fmt == "jpeg":
         image.save(buf, "JPEG", quality=92, subsampling=0, icc_profile=srgb)

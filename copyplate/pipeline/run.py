@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
+from copyplate.errors import CopyplateError
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.pipeline.asset import RenderedAsset, plate_request, render_copy, write_asset
+from copyplate.pipeline.ledger import Ledger, job_hash
 from copyplate.pipeline.plan import Job, plan_jobs
 from copyplate.pipeline.produce import produce
 from copyplate.renderers.plates.base import PlateGenerator, PlateRequest, plate_generator
@@ -29,6 +32,8 @@ class AssetResult:
     findings: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     retries: int = 0
+    error: str | None = None  # the job broke (copyplate error), no asset was written
+    reused: bool = False  # done by an earlier run with the same inputs
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -39,6 +44,8 @@ class AssetResult:
             "findings": self.findings,
             "seconds": round(self.seconds, 4),
             "retries": self.retries,
+            "error": self.error,
+            "reused": self.reused,
         }
 
 
@@ -71,22 +78,12 @@ class PlateSource:
         return self._plates[key], info
 
 
-def run_batch(
-    lc: LoadedCampaign,
-    out: Path,
-    locales: Sequence[str] | None = None,
-    sizes: Sequence[str] | None = None,
-    plate_backend: str | None = None,
-    progress: Callable[[AssetResult], None] | None = None,
-    validate: bool = True,
-    plate_cache: PlateCache | None = None,
-) -> tuple[Path, list[AssetResult]]:
-    jobs = plan_jobs(lc, locales, sizes)
-    backend = plate_backend or lc.campaign.plate.model
-    plates = PlateSource(plate_generator(backend), plate_cache)
-    results: list[AssetResult] = []
-    for job in jobs:
-        t = time.perf_counter()
+def run_job(
+    lc: LoadedCampaign, job: Job, plates: PlateSource, out: Path, validate: bool
+) -> AssetResult:
+    """One asset, start to finish. Errors of copyplate's own kind fail this job only."""
+    t = time.perf_counter()
+    try:
         plate, info = plates.get(lc, job)
         if validate:
             req = plate_request(lc, lc.size(job.size), job.variant)
@@ -99,28 +96,139 @@ def run_batch(
             image, layers = render_copy(lc, job, plate)
             asset = RenderedAsset(job, image, layers, info)
         img_path, man_path = write_asset(lc, asset, out)
-        failed = [f.as_dict() for layer in asset.layers for f in layer.findings if not f.passed]
-        failed += [f.as_dict() for fs in asset.validation.values() for f in fs if not f.passed]
-        res = AssetResult(
-            job,
-            str(img_path.relative_to(out)),
-            str(man_path.relative_to(out)),
-            asset.ok,
-            failed,
-            time.perf_counter() - t,
-            sum(len(a) for a in asset.attempts.values()),
+    except CopyplateError as e:
+        return AssetResult(job, "", "", False, seconds=time.perf_counter() - t, error=str(e))
+    failed = [f.as_dict() for layer in asset.layers for f in layer.findings if not f.passed]
+    failed += [f.as_dict() for fs in asset.validation.values() for f in fs if not f.passed]
+    return AssetResult(
+        job,
+        str(img_path.relative_to(out)),
+        str(man_path.relative_to(out)),
+        asset.ok,
+        failed,
+        time.perf_counter() - t,
+        sum(len(a) for a in asset.attempts.values()),
+    )
+
+
+# --- worker processes ---------------------------------------------------------------------
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(
+    campaign: str, display: str, backend: str, cache: str, out: str, validate: bool
+) -> None:
+    from copyplate.layouts.loader import load_campaign
+
+    _WORKER.update(
+        lc=load_campaign(Path(campaign), display),
+        out=Path(out),
+        validate=validate,
+        plates=PlateSource(plate_generator(backend), PlateCache(Path(cache))),
+    )
+
+
+def _work(job: Job) -> AssetResult:
+    w = _WORKER
+    return run_job(w["lc"], job, w["plates"], w["out"], w["validate"])
+
+
+def clean_stale_temp_files(out: Path) -> int:
+    """Remove half-written temp files a killed run left behind (write_atomic's names)."""
+    n = 0
+    for tmp in out.rglob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+        n += 1
+    return n
+
+
+def run_batch(
+    lc: LoadedCampaign,
+    out: Path,
+    locales: Sequence[str] | None = None,
+    sizes: Sequence[str] | None = None,
+    plate_backend: str | None = None,
+    progress: Callable[[AssetResult], None] | None = None,
+    validate: bool = True,
+    plate_cache: PlateCache | None = None,
+    workers: int = 1,
+    resume: bool = True,
+) -> tuple[Path, list[AssetResult]]:
+    """Every job of the plan, each written once; a ledger makes the batch resumable."""
+    jobs = plan_jobs(lc, locales, sizes)
+    backend = plate_backend or lc.campaign.plate.model
+    out.mkdir(parents=True, exist_ok=True)
+    clean_stale_temp_files(out)
+    cache = plate_cache or PlateCache(out / ".plates")
+    plates = PlateSource(plate_generator(backend), cache)
+    ledger = Ledger(out / "ledger.sqlite")
+    model_id = plates.generator.model_id
+    results: dict[str, AssetResult] = {}
+    todo: list[Job] = []
+    hashes = {}
+    for job in jobs:
+        digest = hashes[job.name] = job_hash(lc, job, model_id, validate)
+        prev = ledger.done(job, digest, out) if resume else None
+        if prev is not None:
+            results[job.name] = AssetResult(
+                job,
+                prev["image"],
+                prev["manifest"],
+                prev["passed"],
+                prev["findings"],
+                prev["seconds"],
+                prev["retries"],
+                reused=True,
+            )
+        else:
+            todo.append(job)
+
+    def finish(res: AssetResult) -> None:
+        status = "error" if res.error else ("done" if res.passed else "failed")
+        ledger.record(
+            res.job,
+            hashes[res.job.name],
+            status,
+            res.passed,
+            res.image or None,
+            res.manifest or None,
+            res.seconds,
+            res.retries,
+            res.findings,
+            res.error,
         )
-        results.append(res)
+        results[res.job.name] = res
         if progress:
             progress(res)
+
+    try:
+        if workers > 1 and len(todo) > 1:
+            # Plates first, in this process: every worker then reads them from the cache.
+            for job in todo:
+                plates.get(lc, job)
+            with ProcessPoolExecutor(
+                workers,
+                initializer=_init_worker,
+                initargs=(str(lc.path), lc.display, backend, str(cache.root), str(out), validate),
+            ) as pool:
+                for res in pool.map(_work, todo):
+                    finish(res)
+        else:
+            for job in todo:
+                finish(run_job(lc, job, plates, out, validate))
+    finally:
+        ledger.close()
+    ordered = [results[j.name] for j in jobs]
     report = {
         "campaign": lc.campaign.id,
         "campaign_file": lc.display,
         "plate_backend": backend,
-        "assets": [r.as_dict() for r in results],
-        "passed": sum(r.passed for r in results),
-        "failed": sum(not r.passed for r in results),
+        "plate_model": model_id,
+        "assets": [r.as_dict() for r in ordered],
+        "passed": sum(r.passed for r in ordered),
+        "failed": sum(not r.passed for r in ordered),
+        "reused": sum(r.reused for r in ordered),
     }
     path = out / "report.json"
     write_atomic(path, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode())
-    return path, results
+    return path, ordered
