@@ -21,6 +21,8 @@ from copyplate.pipeline.produce import produce
 from copyplate.renderers.plates.base import PlateGenerator, PlateRequest, plate_generator
 from copyplate.renderers.plates.cache import PlateCache
 from copyplate.reports.files import write_atomic
+from copyplate.reports.html import render_html
+from copyplate.reports.junit import junit_xml
 
 
 @dataclass
@@ -219,7 +221,7 @@ def run_batch(
     finally:
         ledger.close()
     ordered = [results[j.name] for j in jobs]
-    report = {
+    report: dict[str, Any] = {
         "campaign": lc.campaign.id,
         "campaign_file": lc.display,
         "plate_backend": backend,
@@ -229,6 +231,39 @@ def run_batch(
         "failed": sum(not r.passed for r in ordered),
         "reused": sum(r.reused for r in ordered),
     }
+    for entry in report["assets"]:
+        entry.update(manifest_summary(out, entry.get("manifest") or ""))
     path = out / "report.json"
     write_atomic(path, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode())
-    return path, ordered
+    write_atomic(out / "junit.xml", junit_xml(report).encode("utf-8"))
+    html = out / "report.html"
+    write_atomic(html, render_html(report, out).encode("utf-8"))
+    return html, ordered
+
+
+def manifest_summary(out: Path, manifest: str) -> dict[str, Any]:
+    """What the reports show of an asset: size, plate, and per region its box, verdict,
+    failed findings and retry attempts (read back from the manifest written)."""
+    path = out / manifest
+    if not manifest or not path.is_file():
+        return {}
+    m = json.loads(path.read_text(encoding="utf-8"))
+    regions = []
+    for r in m.get("regions", []):
+        findings = r.get("findings", [])
+        regions.append(
+            {
+                "id": r["id"],
+                "kind": r["kind"],
+                "box": r["box"],
+                "passed": all(f.get("passed") for f in findings),
+                "failed": [f for f in findings if not f.get("passed")],
+                "attempts": r.get("attempts", []),
+            }
+        )
+    return {
+        "width": m.get("width"),
+        "height": m.get("height"),
+        "plate": m.get("plate", {}),
+        "regions": regions,
+    }

@@ -1,0 +1,174 @@
+"""report.html: a self-contained page rendered from report.json (and the asset images for
+thumbnails). No external URL: it opens offline, from a file or an attachment.
+
+A grid of thumbnails filterable by locale, size and status; per asset the image with
+failing regions outlined, every failed finding (measured vs expected), the retry attempts,
+and the plate model and seed.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+THUMB_WIDTH = 360
+
+STYLE = """
+body{font:14px/1.4 system-ui,sans-serif;margin:0;background:#f4f2ee;color:#1f1a17}
+header{padding:16px 24px;background:#1f1a17;color:#fff}
+header h1{font-size:18px;margin:0 0 4px}
+.filters{padding:12px 24px;display:flex;gap:12px;flex-wrap:wrap;align-items:center}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:16px;
+padding:0 24px 24px}
+.card{background:#fff;border-radius:8px;padding:10px;box-shadow:0 1px 3px #0002}
+.card.fail{outline:3px solid #c8462b}
+.thumb{position:relative;display:inline-block}
+.thumb img{display:block;max-width:100%}
+.thumb svg{position:absolute;left:0;top:0;width:100%;height:100%}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-weight:600;font-size:12px}
+.ok{background:#d8ecd5;color:#1d5e24}.bad{background:#f6d3cb;color:#8a2512}
+table{border-collapse:collapse;width:100%;font-size:12px;margin-top:6px}
+td,th{border-top:1px solid #eee;padding:3px 4px;text-align:left;vertical-align:top}
+details{margin-top:6px}
+"""
+
+SCRIPT = """
+function applyFilters(){
+  const loc=document.getElementById('f-locale').value,
+        size=document.getElementById('f-size').value,
+        st=document.getElementById('f-status').value;
+  let shown=0;
+  document.querySelectorAll('.card').forEach(c=>{
+    const ok=(!loc||c.dataset.locale===loc)&&(!size||c.dataset.size===size)
+             &&(!st||c.dataset.status===st);
+    c.hidden=!ok; if(ok) shown++;
+  });
+  document.getElementById('shown').textContent=shown;
+}
+document.querySelectorAll('select').forEach(s=>s.addEventListener('change',applyFilters));
+"""
+
+
+def _thumb(path: Path) -> str:
+    """The image as an inline JPEG data URL, THUMB_WIDTH px wide."""
+    try:
+        with Image.open(path) as src:
+            rgb = src.convert("RGB")
+        scale = THUMB_WIDTH / rgb.width
+        small = rgb.resize(
+            (THUMB_WIDTH, max(1, round(rgb.height * scale))), Image.Resampling.LANCZOS
+        )
+        buf = io.BytesIO()
+        small.save(buf, "JPEG", quality=80)
+    except OSError:
+        return ""
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _e(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return html.escape(text[:300])
+
+
+def _options(values: list[str], label: str, ident: str) -> str:
+    opts = "".join(f'<option value="{_e(v)}">{_e(v)}</option>' for v in values)
+    return (
+        f'<label>{label} <select id="{ident}"><option value="">all</option>{opts}</select></label>'
+    )
+
+
+def _card(a: dict[str, Any], out: Path) -> str:
+    status = "error" if a.get("error") else ("pass" if a["passed"] else "fail")
+    badge = (
+        '<span class="badge ok">passed</span>'
+        if a["passed"]
+        else f'<span class="badge bad">{"error" if a.get("error") else "failed"}</span>'
+    )
+    parts = [
+        f'<div class="card{"" if a["passed"] else " fail"}" data-locale="{_e(a["locale"])}"'
+        f' data-size="{_e(a["size"])}" data-status="{status}">',
+        f"<div><b>{_e(a['size'])} / {_e(a['locale'])}</b> {badge}"
+        + (" <small>(reused)</small>" if a.get("reused") else "")
+        + "</div>",
+    ]
+    src = _thumb(out / a["image"]) if a.get("image") else ""
+    if src:
+        w, h = a.get("width") or 1, a.get("height") or 1
+        stroke = f"{max(w, h) / 150:.1f}"
+        rects = "".join(
+            f'<rect x="{r["box"][0]}" y="{r["box"][1]}" width="{r["box"][2]}" '
+            f'height="{r["box"][3]}" fill="none" stroke="#c8462b" stroke-width="{stroke}">'
+            f"<title>{_e(r['id'])}</title></rect>"
+            for r in a.get("regions", [])
+            if not r["passed"]
+        )
+        parts.append(
+            f'<div class="thumb"><img alt="{_e(a["image"])}" src="{src}">'
+            f'<svg viewBox="0 0 {w} {h}" preserveAspectRatio="none">{rects}</svg></div>'
+        )
+    if a.get("error"):
+        parts.append(f"<p>{_e(a['error'])}</p>")
+    failed = [(r["id"], f) for r in a.get("regions", []) for f in r["failed"]]
+    if failed:
+        rows = "".join(
+            f"<tr><td>{_e(rid)}</td><td>{_e(f['check'])}</td><td>{_e(f['message'])}"
+            f"</td><td>{_e(f.get('measured'))}</td><td>{_e(f.get('expected'))}</td></tr>"
+            for rid, f in failed
+        )
+        parts.append(
+            "<table><tr><th>region</th><th>check</th><th>finding</th><th>measured</th>"
+            f"<th>expected</th></tr>{rows}</table>"
+        )
+    attempts = [(r["id"], t) for r in a.get("regions", []) for t in r.get("attempts", [])]
+    if attempts:
+        rows = "".join(
+            f"<tr><td>{_e(rid)}</td><td>{t['attempt']}</td><td>{_e(t['because'])}</td>"
+            f"<td>{_e(t['changed'])}</td><td>{'passed' if t['passed'] else 'failed'}"
+            f"</td></tr>"
+            for rid, t in attempts
+        )
+        parts.append(
+            f"<details><summary>{len(attempts)} retry attempt(s)</summary><table>"
+            "<tr><th>region</th><th>#</th><th>because</th><th>changed</th><th>result"
+            f"</th></tr>{rows}</table></details>"
+        )
+    plate = a.get("plate") or {}
+    parts.append(
+        f"<div><small>plate {_e(plate.get('model', '-'))}, seed "
+        f"{_e(plate.get('seed', '-'))} &middot; {a.get('seconds', 0):.2f} s</small></div>"
+    )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def render_html(report: dict[str, Any], out: Path) -> str:
+    """The page for `report` (report.json's content); images are read from `out`."""
+    assets = report["assets"]
+    locales = sorted({a["locale"] for a in assets})
+    sizes = sorted({a["size"] for a in assets})
+    head = (
+        f"<h1>{_e(report['campaign'])}: {report['passed']} of {len(assets)} assets passed"
+        f"</h1><div>{_e(report.get('campaign_file', ''))} &middot; plates "
+        f"{_e(report.get('plate_model', report.get('plate_backend', '')))}</div>"
+    )
+    filters = (
+        _options(locales, "locale", "f-locale")
+        + _options(sizes, "size", "f-size")
+        + '<label>status <select id="f-status"><option value="">all</option>'
+        '<option value="pass">passed</option><option value="fail">failed</option>'
+        '<option value="error">error</option></select></label>'
+        f' <span><b id="shown">{len(assets)}</b> shown</span>'
+    )
+    cards = "".join(_card(a, out) for a in assets)
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>copyplate report: {_e(report['campaign'])}</title><style>{STYLE}</style>"
+        f'</head><body><header>{head}</header><div class="filters">{filters}</div>'
+        f'<div class="grid">{cards}</div><script>{SCRIPT}</script></body></html>\n'
+    )
