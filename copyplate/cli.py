@@ -177,31 +177,68 @@ def _summary(report: Path, results: list[Any]) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from copyplate.layouts.loader import load_campaign
+    from copyplate.pipeline.plan import plan_jobs
     from copyplate.pipeline.run import run_batch
     from copyplate.renderers.plates.cache import PlateCache
 
     lc = load_campaign(Path(args.campaign), args.campaign)
-    report, results = run_batch(
-        lc,
-        Path(args.out),
-        _split(args.locales),
-        _split(args.sizes),
-        args.plate_backend,
-        progress=_tick,
-        validate=args.validate,
-        plate_cache=None if args.no_plate_cache else PlateCache(args.plate_cache),
-        workers=args.workers,
-        resume=args.resume,
-    )
+    locales, sizes = _split(args.locales), _split(args.sizes)
+    progress = _Progress(len(plan_jobs(lc, locales, sizes)))
+    try:
+        report, results = run_batch(
+            lc,
+            Path(args.out),
+            locales,
+            sizes,
+            args.plate_backend,
+            progress=progress,
+            validate=args.validate,
+            plate_cache=None if args.no_plate_cache else PlateCache(args.plate_cache),
+            workers=args.workers,
+            resume=args.resume,
+        )
+    finally:
+        progress.close()
     reused = sum(r.reused for r in results)
     if reused:
         _err(f"{reused} asset(s) were already done with the same inputs (ledger)")
     return _summary(report, results)
 
 
-def _tick(r: Any) -> None:
-    retries = f" ({r.retries} retries)" if r.retries else ""
-    _err(f"{'ok  ' if r.passed else 'FAIL'} {r.job.name}{retries}")
+class _Progress:
+    """A progress bar on a terminal; one plain line per asset otherwise (logs, CI)."""
+
+    def __init__(self, total: int) -> None:
+        self.bar: Any = None
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            self.bar = Progress(
+                "[bold]assets",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+            )
+            self.task = self.bar.add_task("assets", total=total)
+            self.bar.start()
+
+    def __call__(self, r: Any) -> None:
+        retries = f" ({r.retries} retries)" if r.retries else ""
+        error = f": {r.error}" if r.error else ""
+        reused = " (already done)" if r.reused else ""
+        line = f"{'ok  ' if r.passed else 'FAIL'} {r.job.name}{retries}{reused}{error}"
+        if self.bar is None:
+            _err(line)
+            return
+        self.bar.advance(self.task)
+        if not r.passed:
+            self.bar.console.print(line)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _size(text: str) -> tuple[int, int]:

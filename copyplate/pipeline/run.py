@@ -184,6 +184,9 @@ def run_batch(
             )
         else:
             todo.append(job)
+    if progress:
+        for res in results.values():
+            progress(res)
 
     def finish(res: AssetResult) -> None:
         status = "error" if res.error else ("done" if res.passed else "failed")
