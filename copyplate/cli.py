@@ -196,6 +196,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             plate_cache=None if args.no_plate_cache else PlateCache(args.plate_cache),
             workers=args.workers,
             resume=args.resume,
+            executor=args.executor,
+            ray_address=args.ray_address,
         )
     finally:
         progress.close()
@@ -355,6 +357,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--sizes", action="append", help="comma-separated size names")
     r.add_argument("--plate-backend", help="plate generator, overriding the campaign's model")
     r.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    r.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        default="local",
+        help="local processes (default) or a Ray cluster",
+    )
+    r.add_argument("--ray-address", help="Ray cluster address (default: start a local Ray)")
     r.add_argument(
         "--resume",
         action="store_true",

@@ -60,6 +60,10 @@ class PlateSource:
         self.cache = cache
         self._plates: dict[str, Image.Image] = {}
 
+    def preload(self, key: str, plate: Image.Image) -> None:
+        """A plate made elsewhere (a Ray actor): used instead of making it here."""
+        self._plates[key] = plate
+
     def get(self, lc: LoadedCampaign, job: Job) -> tuple[Image.Image, dict[str, Any]]:
         req = plate_request(lc, lc.size(job.size), job.variant)
         key = req.key(self.generator.model_id)
@@ -155,6 +159,8 @@ def run_batch(
     plate_cache: PlateCache | None = None,
     workers: int = 1,
     resume: bool = True,
+    executor: str = "local",
+    ray_address: str | None = None,
 ) -> tuple[Path, list[AssetResult]]:
     """Every job of the plan, each written once; a ledger makes the batch resumable."""
     jobs = plan_jobs(lc, locales, sizes)
@@ -207,7 +213,11 @@ def run_batch(
             progress(res)
 
     try:
-        if workers > 1 and len(todo) > 1:
+        if executor == "ray" and todo:
+            from copyplate.pipeline.ray_executor import run_on_ray
+
+            run_on_ray(lc, todo, backend, model_id, out, validate, ray_address, finish)
+        elif workers > 1 and len(todo) > 1:
             # Plates first, in this process: every worker then reads them from the cache.
             for job in todo:
                 plates.get(lc, job)

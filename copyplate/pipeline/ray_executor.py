@@ -1,0 +1,104 @@
+"""`--executor ray`: the same batch on a Ray cluster (or a local Ray).
+
+Plates come from an actor that keeps the plate model loaded (given a GPU when the cluster
+has one); each plate is made once and travels through Ray's object store as PNG bytes.
+Copy, validation and retries run as one-CPU tasks that write the asset into the output
+folder (on a multi-node cluster that folder must be shared storage). Results come back to
+the driver, which alone writes the ledger.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from copyplate.errors import MissingCapability
+from copyplate.pipeline.plan import Job
+
+_CAMPAIGNS: dict[str, Any] = {}
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise MissingCapability("--executor ray needs Ray (pip install 'copyplate[ray]')") from None
+    return ray
+
+
+class PlateMaker:
+    """Ray actor body: one plate generator, loaded once, making plates as PNG bytes."""
+
+    def __init__(self, backend: str) -> None:
+        from copyplate.renderers.plates.base import plate_generator
+
+        self.generator = plate_generator(backend)
+
+    def make(self, req: Any) -> bytes:
+        buf = io.BytesIO()
+        self.generator.generate(req).save(buf, "PNG", compress_level=1)
+        return buf.getvalue()
+
+
+def copy_task(
+    campaign: str, display: str, backend: str, job: Job, plate_png: bytes, out: str, validate: bool
+) -> Any:
+    """Ray task body: render, validate, retry and write one asset over a given plate."""
+    from copyplate.layouts.loader import load_campaign
+    from copyplate.pipeline.asset import plate_request
+    from copyplate.pipeline.run import PlateSource, run_job
+    from copyplate.renderers.plates.base import plate_generator
+
+    if campaign not in _CAMPAIGNS:  # once per worker process
+        _CAMPAIGNS[campaign] = load_campaign(Path(campaign), display)
+    lc = _CAMPAIGNS[campaign]
+    plates = PlateSource(plate_generator(backend))
+    req = plate_request(lc, lc.size(job.size), job.variant)
+    plates.preload(
+        req.key(plates.generator.model_id), Image.open(io.BytesIO(plate_png)).convert("RGB")
+    )
+    return run_job(lc, job, plates, Path(out), validate)
+
+
+def run_on_ray(
+    lc: Any,
+    todo: list[Job],
+    backend: str,
+    model_id: str,
+    out: Path,
+    validate: bool,
+    address: str | None,
+    finish: Callable[[Any], None],
+) -> None:
+    ray = _ray()
+    from copyplate.pipeline.asset import plate_request
+
+    started_here = not ray.is_initialized()
+    if started_here:
+        ray.init(
+            address=address, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True
+        )
+    try:
+        gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
+        maker = ray.remote(num_gpus=gpus)(PlateMaker).remote(backend)
+        task = ray.remote(num_cpus=1)(copy_task)
+        plates: dict[str, Any] = {}
+        pending = []
+        for job in todo:
+            req = plate_request(lc, lc.size(job.size), job.variant)
+            key = req.key(model_id)
+            if key not in plates:
+                plates[key] = maker.make.remote(req)
+            pending.append(
+                task.remote(str(lc.path), lc.display, backend, job, plates[key], str(out), validate)
+            )
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            finish(ray.get(done[0]))
+    finally:
+        if started_here:
+            ray.shutdown()
