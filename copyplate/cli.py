@@ -290,6 +290,27 @@ def cmd_plate(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from copyplate.reports.review import create_app
+
+    app = create_app(Path(args.run_dir))
+    import uvicorn
+
+    _err(f"reviewing {args.run_dir} at http://{args.host}:{args.port}/ (Ctrl-C to stop)")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return ExitCode.OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from copyplate.reports.review import RunFolder
+
+    copied = RunFolder(Path(args.run_dir)).export(Path(args.approved))
+    _err(f"{len(copied)} approved asset(s) copied to {args.approved}")
+    for name in copied:
+        _out(name)
+    return ExitCode.OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from copyplate.pipeline.demo import run_demo
 
@@ -399,6 +420,17 @@ def build_parser() -> argparse.ArgumentParser:
     pt.add_argument("--model", default="builtin", help="plate generator (default: builtin)")
     pt.add_argument("-o", "--output", required=True)
     pt.set_defaults(func=cmd_plate)
+
+    sv = sub.add_parser("serve", help="review a run in the browser: approve or reject assets")
+    sv.add_argument("run_dir")
+    sv.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    sv.add_argument("--port", type=int, default=8765)
+    sv.set_defaults(func=cmd_serve)
+
+    ex = sub.add_parser("export", help="copy the approved assets of a run")
+    ex.add_argument("run_dir")
+    ex.add_argument("--approved", required=True, metavar="DEST")
+    ex.set_defaults(func=cmd_export)
 
     de = sub.add_parser("demo", help="run the sample campaign end to end, offline")
     de.add_argument("--out", default="out/demo")

@@ -11,6 +11,7 @@ PKGS=(
   libfribidi0 libharfbuzz0b libraqm0
   libicu-dev
   libzbar0
+  chromium
 )
 for l in $TESS_LANGS; do PKGS+=("tesseract-ocr-$l"); done
 
