@@ -181,7 +181,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from copyplate.pipeline.run import run_batch
     from copyplate.renderers.plates.cache import PlateCache
 
-    lc = load_campaign(Path(args.campaign), args.campaign)
+    # A locale no font can draw fails its own assets; the rest of the batch still runs.
+    lc = load_campaign(Path(args.campaign), args.campaign, per_job_coverage=True)
+    for w in lc.warnings:
+        _err(w.format())
     locales, sizes = _split(args.locales), _split(args.sizes)
     progress = _Progress(len(plan_jobs(lc, locales, sizes)))
     try:

@@ -32,6 +32,8 @@ class Problem:
     line: int | None = None
     column: int | None = None
     severity: Severity = "error"
+    # A machine-readable kind for problems a caller may treat differently ("coverage").
+    code: str = ""
 
     def format(self) -> str:
         where = self.file

@@ -289,14 +289,16 @@ def _entry_problems(
     if not chain:
         yield entry.origin.problem(
             f"no font for locale {entry.locale} (script {script}) in role "
-            f"{region.font_role!r}: add a '{script}' or 'default' chain under brand.fonts"
+            f"{region.font_role!r}: add a '{script}' or 'default' chain under brand.fonts",
+            code="coverage",
         )
         return
     missing = uncovered(text, chain)
     if missing:
         yield entry.origin.problem(
             f"no font of role {region.font_role!r} for {entry.locale} ({_labels(chain)}) has "
-            f"{describe_chars(missing)}"
+            f"{describe_chars(missing)}",
+            code="coverage",
         )
 
 

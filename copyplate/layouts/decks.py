@@ -33,8 +33,16 @@ class Origin:
     line: int | None = None
     column: int | None = None
 
-    def problem(self, message: str, severity: str = "error") -> Problem:
-        return Problem(self.file, self.pointer, message, self.line, self.column, severity)  # type: ignore[arg-type]
+    def problem(self, message: str, severity: str = "error", code: str = "") -> Problem:
+        return Problem(
+            self.file,
+            self.pointer,
+            message,
+            self.line,
+            self.column,
+            severity,  # type: ignore[arg-type]
+            code,
+        )
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ use `load_campaign`, which raises one LayoutError carrying all of them.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,9 +197,13 @@ def _collect_copy(
 
 
 def check_campaign(
-    path: Path, display: str | None = None
+    path: Path, display: str | None = None, per_job_coverage: bool = False
 ) -> tuple[LoadedCampaign | None, list[Problem]]:
-    """Every problem with the campaign at `path` and its decks. Never raises for bad input."""
+    """Every problem with the campaign at `path` and its decks. Never raises for bad input.
+
+    With `per_job_coverage`, copy no font can draw is a warning: a batch still runs and the
+    assets of that locale fail on their own, with a glyphs finding (what `run` wants;
+    `check` keeps it an error)."""
     from copyplate.layouts.checks import semantic_problems
 
     doc = load_json(path, display)
@@ -222,6 +227,14 @@ def check_campaign(
     problems += semantic_problems(loaded)
     problems.sort(key=lambda p: (p.file != doc.display, p.file, p.line or 0, p.column or 0))
     loaded.warnings = [p for p in problems if p.severity == "warning"]
+    if per_job_coverage:
+        problems = [
+            dataclasses.replace(p, severity="warning", message=p.message + " (those assets fail)")
+            if p.code == "coverage"
+            else p
+            for p in problems
+        ]
+        loaded.warnings = [p for p in problems if p.severity == "warning"]
     if any(p.severity == "error" for p in problems):
         return None, problems
     return loaded, problems
@@ -240,8 +253,10 @@ def _without_unknown_keys(data: Any, err: ValidationError) -> Any:
     return pruned
 
 
-def load_campaign(path: Path, display: str | None = None) -> LoadedCampaign:
-    loaded, problems = check_campaign(path, display)
+def load_campaign(
+    path: Path, display: str | None = None, per_job_coverage: bool = False
+) -> LoadedCampaign:
+    loaded, problems = check_campaign(path, display, per_job_coverage)
     if loaded is None:
         raise LayoutError(problems)
     return loaded

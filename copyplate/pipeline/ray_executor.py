@@ -54,7 +54,7 @@ def copy_task(
     from copyplate.renderers.plates.base import plate_generator
 
     if campaign not in _CAMPAIGNS:  # once per worker process
-        _CAMPAIGNS[campaign] = load_campaign(Path(campaign), display)
+        _CAMPAIGNS[campaign] = load_campaign(Path(campaign), display, per_job_coverage=True)
     lc = _CAMPAIGNS[campaign]
     plates = PlateSource(plate_generator(backend))
     req = plate_request(lc, lc.size(job.size), job.variant)

@@ -127,7 +127,7 @@ def _init_worker(
     from copyplate.layouts.loader import load_campaign
 
     _WORKER.update(
-        lc=load_campaign(Path(campaign), display),
+        lc=load_campaign(Path(campaign), display, per_job_coverage=True),
         out=Path(out),
         validate=validate,
         plates=PlateSource(plate_generator(backend), PlateCache(Path(cache))),

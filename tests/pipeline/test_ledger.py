@@ -116,3 +116,48 @@ def test_kill_9_then_resume_leaves_every_asset_exactly_once(tmp_path: Path) -> N
     with sqlite3.connect(ledger) as db:
         rows = db.execute("SELECT status, count(*) FROM jobs GROUP BY status").fetchall()
     assert rows == [("done", 51)]
+
+
+def test_a_locale_without_a_font_fails_alone(tmp_path: Path) -> None:
+    path = sample(tmp_path)
+    import json
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for chains in data["brand"]["fonts"].values():
+        chains.pop("Thai")
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    cmd = [
+        sys.executable,
+        "-m",
+        "copyplate.cli",
+        "run",
+        str(path),
+        "--out",
+        str(tmp_path / "out"),
+        "--plate-backend",
+        "gradient",
+        "--no-validate",
+        "--locales",
+        "de-DE,th-TH",
+        "--sizes",
+        "square",
+        "--workers",
+        "2",
+    ]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    assert r.returncode == 1, r.stderr[-2000:]
+    assert "no font of role" in r.stderr and "(those assets fail)" in r.stderr
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    verdict = {a["locale"]: a for a in report["assets"]}
+    assert verdict["de-DE"]["passed"]
+    assert not verdict["th-TH"]["passed"]
+    assert any(f["check"] == "glyphs.missing" for f in verdict["th-TH"]["findings"])
+    # `check` stays strict about the same file.
+    chk = subprocess.run(
+        [sys.executable, "-m", "copyplate.cli", "check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert chk.returncode == 2
