@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import itertools
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from PIL import Image, ImageDraw, ImageFont, features
@@ -138,7 +138,6 @@ class Layout:
     line_pitch: float
     width: float
     height: float
-    missing: list[str] = field(default_factory=list)
 
     @property
     def faces(self) -> list[FontFace]:
@@ -283,8 +282,7 @@ class TextSetter:
             return None
         pitch = size * line_height
         height = lines[0].ascent + pitch * (len(lines) - 1) + lines[-1].descent
-        _, missing = self.assign(text)
-        return Layout(size, lines, pitch, max(ln.width for ln in lines), height, missing)
+        return Layout(size, lines, pitch, max(ln.width for ln in lines), height)
 
     def fit(
         self,
