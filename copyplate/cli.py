@@ -186,6 +186,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for w in lc.warnings:
         _err(w.format())
     locales, sizes = _split(args.locales), _split(args.sizes)
+    options = _run_options(args)
     progress = _Progress(len(plan_jobs(lc, locales, sizes)))
     try:
         report, results = run_batch(
@@ -195,7 +196,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             sizes,
             args.plate_backend,
             progress=progress,
-            validate=args.validate,
+            options=options,
             plate_cache=None if args.no_plate_cache else PlateCache(args.plate_cache),
             workers=args.workers,
             resume=args.resume,
@@ -208,6 +209,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     if reused:
         _err(f"{reused} asset(s) were already done with the same inputs (ledger)")
     return _summary(report, results)
+
+
+def _run_options(args: argparse.Namespace) -> Any:
+    """`copyplate run`'s options, each checked now: a bad price table or signing key
+    fails before the first asset, not after the hundredth."""
+    from copyplate.pipeline.provenance import Signing, signer
+    from copyplate.pipeline.run import RunOptions
+    from copyplate.renderers.openai_images import PRICES_ENV, prices
+
+    if args.prices is not None:
+        # Worker processes and a local Ray inherit the environment: one setting for all.
+        os.environ[PRICES_ENV] = str(args.prices.resolve())
+    prices()
+    signing = None
+    if args.sign_cert or args.sign_key:
+        if not (args.sign_cert and args.sign_key):
+            msg = "--sign-cert and --sign-key go together (or COPYPLATE_SIGN_CERT/_KEY)"
+            raise InputError(msg)
+        signing = Signing(
+            str(Path(args.sign_cert).resolve()),
+            str(Path(args.sign_key).resolve()),
+            args.sign_alg.lower(),
+            args.sign_tsa,
+        )
+        signer(signing)
+    return RunOptions(args.validate, args.copy_backend, signing)
 
 
 class _Progress:
@@ -410,6 +437,32 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="skip validators and retries (copy-stage checks still run)",
     )
+    r.add_argument(
+        "--copy-backend",
+        metavar="NAME",
+        help="backend for text, price and CTA regions that name none: typeset or gpt-image "
+        "(overrides the campaign's copy_backend)",
+    )
+    r.add_argument(
+        "--prices",
+        type=Path,
+        metavar="FILE",
+        help="price table for hosted models (default: the packaged one; env COPYPLATE_PRICES)",
+    )
+    r.add_argument(
+        "--sign-cert",
+        metavar="PEM",
+        default=os.environ.get("COPYPLATE_SIGN_CERT"),
+        help="C2PA-sign every asset with this certificate chain (env COPYPLATE_SIGN_CERT)",
+    )
+    r.add_argument(
+        "--sign-key",
+        metavar="PEM",
+        default=os.environ.get("COPYPLATE_SIGN_KEY"),
+        help="private key of --sign-cert (env COPYPLATE_SIGN_KEY)",
+    )
+    r.add_argument("--sign-alg", default="es256", help="signing algorithm (default es256)")
+    r.add_argument("--sign-tsa", metavar="URL", help="RFC 3161 time-stamp authority")
     r.set_defaults(func=cmd_run)
 
     pt = sub.add_parser("plate", help="make one plate (background) alone")

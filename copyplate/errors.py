@@ -60,6 +60,8 @@ class CopyplateError(Exception):
     """Base of every error copyplate raises on purpose."""
 
     exit_code: ExitCode = ExitCode.INTERNAL
+    # True when no later job can succeed either: the batch stops instead of failing each job.
+    fatal: bool = False
 
 
 class LayoutError(CopyplateError):
@@ -91,3 +93,19 @@ class RenderError(CopyplateError):
     """A stage could not produce its output."""
 
     exit_code = ExitCode.RENDER_FAILED
+
+
+class ServiceError(RenderError):
+    """A hosted model's call failed for good (after its retries); this region or job only."""
+
+    def __init__(self, message: str, call: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.call = call  # the failed call's record (latency, tries), for the report
+
+
+class ServiceRefused(InputError):
+    """The hosted service refuses every call of this run: a rejected key, an unknown model,
+    no quota left. The batch stops (finished assets stay in the ledger) instead of paying
+    for, or waiting on, the same refusal once per asset."""
+
+    fatal = True

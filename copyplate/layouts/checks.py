@@ -50,7 +50,7 @@ def barcode_problem(symbology: str, digits: str) -> str | None:
 
 def semantic_problems(lc: LoadedCampaign) -> list[Problem]:
     out: list[Problem] = []
-    for rule in (_unique_ids, _colors, _fonts, _locales, _regions, _copy):
+    for rule in (_unique_ids, _colors, _fonts, _locales, _regions, _backends, _copy):
         out.extend(rule(lc))
     return out
 
@@ -167,6 +167,36 @@ def _regions(lc: LoadedCampaign) -> Iterator[Problem]:
             msg = _image_problem(lc, r.src)
             if msg:
                 yield lc.doc.problem(f"{base}/src", msg)
+
+
+def backend_problem(name: str, kind: str) -> str | None:
+    """Why copy backend `name` cannot draw regions of `kind`, or None when it can."""
+    from copyplate.renderers.copy.base import TYPESET, copy_renderers, renderer_for
+
+    if name == TYPESET:
+        return None
+    renderer_for(kind)  # loads the built-in renderers
+    if name not in copy_renderers:
+        known = sorted({TYPESET, *copy_renderers.names()} - {"price", "cta", "qr", "barcode"})
+        return (
+            f"unknown copy backend {name!r}{did_you_mean(name, known)} (known: {', '.join(known)})"
+        )
+    if kind not in copy_renderers.get(name).kinds:
+        return f"copy backend {name!r} cannot draw {kind} regions"
+    return None
+
+
+def _backends(lc: LoadedCampaign) -> Iterator[Problem]:
+    c = lc.campaign
+    if c.copy_backend is not None:
+        msg = backend_problem(c.copy_backend, "text")
+        if msg:
+            yield lc.doc.problem("/copy_backend", msg)
+    for i, r in enumerate(c.regions):
+        if isinstance(r, TextLike) and r.backend is not None:
+            msg = backend_problem(r.backend, r.kind)
+            if msg:
+                yield lc.doc.problem(f"/regions/{i}/backend", msg)
 
 
 def _image_problem(lc: LoadedCampaign, rel: str) -> str | None:

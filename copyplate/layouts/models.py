@@ -171,6 +171,49 @@ class Plate(Strict):
     steps: int | None = Field(None, ge=1, le=200)
 
 
+class GptImage(Strict):
+    """Settings for the `gpt-image` backends (OpenAI Images API). The key comes from
+    OPENAI_API_KEY and the endpoint from OPENAI_BASE_URL, never from this file."""
+
+    model: str = Field(
+        "gpt-image-1",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
+        examples=["gpt-image-1", "gpt-image-1-mini"],
+    )
+    quality: Literal["low", "medium", "high", "auto"] = "high"
+    size: Literal["auto", "1024x1024", "1536x1024", "1024x1536"] = Field(
+        "auto", description="Size of the image sent and asked for; 'auto': nearest aspect."
+    )
+    input_fidelity: Literal["low", "high"] | None = Field(
+        None, description="How closely edits keep the input image (models that support it)."
+    )
+    timeout_s: float = Field(120, ge=1, le=900, description="Per HTTP request.")
+    max_retries: int = Field(
+        4, ge=0, le=10, description="HTTP retries on 429, 5xx, timeouts and dropped connections."
+    )
+    max_wait_s: float = Field(
+        60, ge=0, le=900, description="Longest single wait between retries (Retry-After included)."
+    )
+    concurrency: int = Field(
+        4, ge=1, le=64, description="Requests in flight at once, across all worker processes."
+    )
+    relaxed_retries: int = Field(
+        2,
+        ge=0,
+        le=5,
+        description="Re-asks with a relaxed prompt for a region that fails validation, "
+        "before it falls back to 'typeset'.",
+    )
+    mask_margin_px: int = Field(
+        8, ge=0, le=256, description="Editable margin around a region's box in the mask."
+    )
+    style: str | None = Field(
+        None, max_length=500, description="Extra art direction added to every prompt."
+    )
+
+
 # --- boxes ---------------------------------------------------------------------------------
 
 
@@ -242,6 +285,12 @@ VAlign = Literal["top", "middle", "bottom"]
 
 ContrastAid = Literal["none", "auto", "scrim", "halo", "swap"]
 
+BackendName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,63}$"),
+    Field(examples=["typeset", "gpt-image"]),
+]
+
 
 class RegionBase(Strict):
     id: Slug
@@ -266,6 +315,12 @@ class TextStyle(Strict):
         None, description="Paragraph direction; default from the locale."
     )
     contrast_aid: ContrastAid = "none"
+    backend: BackendName | None = Field(
+        None,
+        description="Copy backend that draws this region: 'typeset' (copyplate's own "
+        "typesetter) or 'gpt-image' (OpenAI Images API, gated by the validators, falls back "
+        "to 'typeset'). Default: the campaign's copy_backend.",
+    )
 
 
 class TextRegion(RegionBase, TextStyle):
@@ -408,3 +463,9 @@ class Campaign(Strict):
     variants: list[Variant] = Field(
         default_factory=lambda: [Variant(id="default")], min_length=1, max_length=64
     )
+    copy_backend: BackendName | None = Field(
+        None,
+        description="Default copy backend for text, price and CTA regions that name none: "
+        "'typeset' or 'gpt-image'.",
+    )
+    gpt_image: GptImage = Field(default_factory=GptImage)

@@ -18,9 +18,10 @@ from PIL import Image, ImageCms
 
 from copyplate.layouts.geometry import safe_rect
 from copyplate.layouts.loader import LoadedCampaign
-from copyplate.layouts.models import BarcodeRegion, OutputSize, QrRegion
+from copyplate.layouts.models import BarcodeRegion, OutputSize, QrRegion, Region
 from copyplate.pipeline.plan import Job
-from copyplate.renderers.copy.base import Layer, RenderContext, renderer_for
+from copyplate.pipeline.provenance import XMP_KEY, Signing, sign, summary, xmp_packet
+from copyplate.renderers.copy.base import Layer, RenderContext, backend_of, renderer_for
 from copyplate.reports.files import write_atomic
 from copyplate.validators.finding import Finding
 
@@ -36,6 +37,8 @@ class RenderedAsset:
     # Validator findings per region (empty until validated) and retry attempts per region.
     validation: dict[str, list[Finding]] = field(default_factory=dict)
     attempts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # The plate as used (after any inpainting): the C2PA ingredient.
+    plate_image: Image.Image | None = None
 
     @property
     def ok(self) -> bool:
@@ -63,11 +66,37 @@ def plate_request(lc: LoadedCampaign, size: OutputSize, variant: str) -> Any:
     )
 
 
+def draw_region(
+    lc: LoadedCampaign,
+    job: Job,
+    region: Region,
+    below: Image.Image,
+    overrides: dict[str, Any],
+    copy_backend: str | None = None,
+) -> Layer:
+    """One region's layer over `below` (the composite beneath it), by the backend that
+    draws it: a fallback in `overrides` wins over the region's, the run's and the
+    campaign's choice."""
+    backend = overrides.get("backend") or backend_of(region, lc.campaign.copy_backend, copy_backend)
+    ctx = RenderContext(
+        lc,
+        job.locale,
+        lc.size(job.size),
+        job.variant,
+        backdrop=below.convert("RGB"),
+        overrides={k: v for k, v in overrides.items() if k not in ("inpaint_plate", "backend")},
+    )
+    layer = renderer_for(region.kind, backend).render(region, ctx)
+    layer.meta.setdefault("backend", backend)
+    return layer
+
+
 def render_copy(
     lc: LoadedCampaign,
     job: Job,
     plate: Image.Image,
     overrides: dict[str, dict[str, Any]] | None = None,
+    copy_backend: str | None = None,
 ) -> tuple[Image.Image, list[Layer]]:
     """Render every region over `plate` in z-order; each region sees what lies beneath it."""
     size = lc.size(job.size)
@@ -79,15 +108,9 @@ def render_copy(
     layers: list[Layer] = []
     order = sorted(enumerate(lc.campaign.regions), key=lambda ir: (ir[1].z, ir[0]))
     for _, region in order:
-        ctx = RenderContext(
-            lc,
-            job.locale,
-            size,
-            job.variant,
-            backdrop=canvas.convert("RGB"),
-            overrides=(overrides or {}).get(region.id, {}),
+        layer = draw_region(
+            lc, job, region, canvas, (overrides or {}).get(region.id, {}), copy_backend
         )
-        layer = renderer_for(region.kind).render(region, ctx)
         canvas.alpha_composite(layer.image, (layer.rect.x, layer.rect.y))
         layers.append(layer)
     return canvas.convert("RGB"), layers
@@ -156,21 +179,31 @@ def srgb_profile() -> bytes:
     return bytes(icc)
 
 
-def encode_image(image: Image.Image, fmt: str) -> bytes:
-    """Encode with an embedded sRGB profile, so every viewer shows the brand colours."""
+def encode_image(image: Image.Image, fmt: str, xmp: bytes | None = None) -> bytes:
+    """Encode with an embedded sRGB profile, so every viewer shows the brand colours, and
+    the XMP packet when given."""
+    from PIL.PngImagePlugin import PngInfo
+
     srgb = srgb_profile()
     buf = io.BytesIO()
+    extra: dict[str, Any] = {"xmp": xmp} if xmp else {}
     if fmt == "jpeg":
-        image.save(buf, "JPEG", quality=92, subsampling=0, icc_profile=srgb)
+        image.save(buf, "JPEG", quality=92, subsampling=0, icc_profile=srgb, **extra)
     elif fmt == "webp":
-        image.save(buf, "WEBP", quality=92, icc_profile=srgb)
+        image.save(buf, "WEBP", quality=92, icc_profile=srgb, **extra)
     else:
-        image.save(buf, "PNG", icc_profile=srgb, optimize=False, compress_level=6)
+        info = PngInfo()
+        if xmp:
+            info.add_itxt(XMP_KEY, xmp.decode("utf-8"))
+        image.save(buf, "PNG", icc_profile=srgb, optimize=False, compress_level=6, pnginfo=info)
     return buf.getvalue()
 
 
-def write_asset(lc: LoadedCampaign, asset: RenderedAsset, out_dir: Path) -> tuple[Path, Path]:
-    """Write `<out>/<size>/<locale>.<ext>` and its `.json` manifest, each atomically.
+def write_asset(
+    lc: LoadedCampaign, asset: RenderedAsset, out_dir: Path, signing: Signing | None = None
+) -> tuple[Path, Path]:
+    """Write `<out>/<size>/<locale>.<ext>` and its `.json` manifest, each atomically, with
+    XMP provenance embedded, and a signed C2PA manifest when `signing` is given.
 
     The image goes first: a manifest never names an image that is not there.
     """
@@ -179,7 +212,18 @@ def write_asset(lc: LoadedCampaign, asset: RenderedAsset, out_dir: Path) -> tupl
     stem = out_dir / asset.job.name
     image_path = stem.with_name(f"{stem.name}.{ext}")
     manifest_path = stem.with_name(f"{stem.name}.json")
-    write_atomic(image_path, encode_image(asset.image, fmt))
     data = manifest(lc, asset, image_path.name)
+    prov = summary(data)
+    data["provenance"] = {
+        k: prov[k] for k in ("digital_source_type", "ai_systems", "generated", "typeset")
+    }
+    data["provenance"]["c2pa"] = (
+        {"signed": True, "signer": signing.fingerprint()} if signing else {"signed": False}
+    )
+    blob = encode_image(asset.image, fmt, xmp_packet(data))
+    if signing is not None:
+        mime = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}[fmt]
+        blob = sign(blob, mime, data, image_path.name, asset.plate_image, signing)
+    write_atomic(image_path, blob)
     write_atomic(manifest_path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode())
     return image_path, manifest_path

@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 """
 
 
-def job_hash(lc: LoadedCampaign, job: Job, plate_model: str, validate: bool) -> str:
+def job_hash(lc: LoadedCampaign, job: Job, plate_model: str, options: dict[str, Any]) -> str:
     """Content hash of everything that makes this job's asset what it is."""
     copy = {}
     for key, entry in sorted(lc.copy.get(job.locale, {}).items()):
@@ -49,7 +49,7 @@ def job_hash(lc: LoadedCampaign, job: Job, plate_model: str, validate: bool) -> 
             "copy": copy,
             "job": job.as_dict(),
             "plate_model": plate_model,
-            "validate": validate,
+            "options": options,
             "copyplate": __version__,
         },
         sort_keys=True,

@@ -19,6 +19,7 @@ from copyplate.pipeline.replan import (
     next_overrides,
     rerender,
 )
+from copyplate.renderers.copy.base import TYPESET
 from copyplate.validators.base import AssetView, RegionSpec, validate_asset
 from copyplate.validators.finding import Finding
 
@@ -54,21 +55,38 @@ def produce(
     plate_info: dict[str, Any],
     inpaint: Inpaint | None = None,
     max_attempts: int = MAX_ATTEMPTS,
+    copy_backend: str | None = None,
 ) -> RenderedAsset:
-    image, layers = render_copy(lc, job, plate)
+    image, layers = render_copy(lc, job, plate, copy_backend=copy_backend)
     asset = RenderedAsset(job, image, layers, plate_info)
     asset.validation = validate(lc, asset)
     regions = {r.id: r for r in lc.campaign.regions}
+    relaxed = lc.campaign.gpt_image.relaxed_retries
     states: dict[str, RegionState] = {}
-    for _ in range(max_attempts):
-        failing = [r.region for r in asset.layers if _failed(asset, asset.validation, r.region)]
+    # Every call a hosted backend made for a region, over all its attempts: what it cost.
+    calls: dict[str, list[dict[str, Any]]] = {}
+    for layer in asset.layers:
+        calls[layer.region] = list(layer.meta.get("calls", []))
+    hosted = {
+        layer.region: str(layer.meta["backend"])
+        for layer in asset.layers
+        if layer.meta.get("backend") not in (None, TYPESET)
+    }
+
+    def budget(rid: str) -> int:
+        # A hosted region may also spend its re-asks and the fallback before typeset's ladder.
+        return max_attempts + (relaxed + 1 if rid in hosted else 0)
+
+    progressed = True
+    while progressed:
         progressed = False
+        failing = [r.region for r in asset.layers if _failed(asset, asset.validation, r.region)]
         for rid in failing:
             failed = _failed(asset, asset.validation, rid)
-            if any(f.check in TERMINAL for f in failed):
-                continue
             state = states.setdefault(rid, RegionState())
-            new = next_overrides(regions[rid], state, failed)
+            if any(f.check in TERMINAL for f in failed) or len(state.attempts) >= budget(rid):
+                continue
+            new = next_overrides(regions[rid], state, failed, hosted.get(rid), relaxed)
             if new is None:
                 continue
             changed = {k: v for k, v in new.items() if state.overrides.get(k) != v}
@@ -88,22 +106,30 @@ def produce(
                     "inpainted": [*asset.plate.get("inpainted", []), box.as_list()],
                 }
             state.overrides = new
-            layer = rerender(lc, job, regions[rid], plate, asset.layers, new)
+            layer = rerender(lc, job, regions[rid], plate, asset.layers, new, copy_backend)
+            calls[rid] += layer.meta.get("calls", [])
             asset.layers = [layer if x.region == rid else x for x in asset.layers]
             asset.image = composite(plate, asset.layers)
             asset.validation.update(validate(lc, asset, regions={rid}))
             still = _failed(asset, asset.validation, rid)
-            state.attempts.append(
-                {
-                    "attempt": len(state.attempts) + 1,
-                    "because": [f.check for f in failed],
-                    "changed": changed,
-                    "passed": not still,
-                    "failed_checks": [f.check for f in still],
-                }
-            )
+            attempt: dict[str, Any] = {
+                "attempt": len(state.attempts) + 1,
+                "backend": layer.meta.get("backend"),
+                "because": [f.check for f in failed],
+                "changed": changed,
+                "passed": not still,
+                "failed_checks": [f.check for f in still],
+            }
+            if layer.meta.get("calls"):
+                attempt["calls"] = [c["id"] for c in layer.meta["calls"]]
+            state.attempts.append(attempt)
             progressed = True
-        if not progressed:
-            break
+    for layer in asset.layers:
+        state = states.get(layer.region, RegionState())
+        if state.fallback is not None:
+            layer.meta["fallback"] = state.fallback
+        if calls.get(layer.region):
+            layer.meta["calls"] = calls[layer.region]
     asset.attempts = {rid: st.attempts for rid, st in states.items() if st.attempts}
+    asset.plate_image = plate
     return asset

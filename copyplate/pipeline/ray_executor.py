@@ -33,19 +33,29 @@ def _ray() -> Any:
 class PlateMaker:
     """Ray actor body: one plate generator, loaded once, making plates as PNG bytes."""
 
-    def __init__(self, backend: str) -> None:
+    def __init__(self, backend: str, hosted: Any = None) -> None:
         from copyplate.renderers.plates.base import plate_generator
 
-        self.generator = plate_generator(backend)
+        self.generator = plate_generator(backend, hosted)
 
-    def make(self, req: Any) -> bytes:
+    def make(self, req: Any) -> tuple[bytes, dict[str, Any]]:
+        """The plate as PNG bytes, and what making it took (a hosted model's calls)."""
+        from copyplate.pipeline.run import take_calls
+
         buf = io.BytesIO()
         self.generator.generate(req).save(buf, "PNG", compress_level=1)
-        return buf.getvalue()
+        calls = take_calls(self.generator)
+        return buf.getvalue(), ({"calls": calls} if calls else {})
 
 
 def copy_task(
-    campaign: str, display: str, backend: str, job: Job, plate_png: bytes, out: str, validate: bool
+    campaign: str,
+    display: str,
+    backend: str,
+    job: Job,
+    plate: tuple[bytes, dict[str, Any]],
+    out: str,
+    options: Any,
 ) -> Any:
     """Ray task body: render, validate, retry and write one asset over a given plate."""
     from copyplate.layouts.loader import load_campaign
@@ -56,12 +66,31 @@ def copy_task(
     if campaign not in _CAMPAIGNS:  # once per worker process
         _CAMPAIGNS[campaign] = load_campaign(Path(campaign), display, per_job_coverage=True)
     lc = _CAMPAIGNS[campaign]
-    plates = PlateSource(plate_generator(backend))
+    plates = PlateSource(plate_generator(backend, lc.campaign.gpt_image))
     req = plate_request(lc, lc.size(job.size), job.variant)
+    png, meta = plate
     plates.preload(
-        req.key(plates.generator.model_id), Image.open(io.BytesIO(plate_png)).convert("RGB")
+        req.key(plates.generator.model_id), Image.open(io.BytesIO(png)).convert("RGB"), meta
     )
-    return run_job(lc, job, plates, Path(out), validate)
+    return run_job(lc, job, plates, Path(out), options)
+
+
+def _result(ray: Any, ref: Any, job: Job) -> Any:
+    """A task's result; copyplate's own errors come back as themselves: a fatal one stops
+    the batch as it would locally, any other fails that job (a plate that could not be
+    made fails the tasks that needed it)."""
+    from copyplate.errors import CopyplateError
+    from copyplate.pipeline.run import AssetResult
+
+    try:
+        return ray.get(ref)
+    except ray.exceptions.RayTaskError as e:
+        cause = getattr(e, "cause", None)
+        if not isinstance(cause, CopyplateError):
+            raise
+        if cause.fatal:
+            raise cause from None
+        return AssetResult(job, "", "", False, error=str(cause))
 
 
 def run_on_ray(
@@ -70,7 +99,7 @@ def run_on_ray(
     backend: str,
     model_id: str,
     out: Path,
-    validate: bool,
+    options: Any,
     address: str | None,
     finish: Callable[[Any], None],
 ) -> None:
@@ -84,21 +113,24 @@ def run_on_ray(
         )
     try:
         gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
-        maker = ray.remote(num_gpus=gpus)(PlateMaker).remote(backend)
+        maker = ray.remote(num_gpus=gpus)(PlateMaker).remote(backend, lc.campaign.gpt_image)
         task = ray.remote(num_cpus=1)(copy_task)
         plates: dict[str, Any] = {}
         pending = []
+        jobs = {}
         for job in todo:
             req = plate_request(lc, lc.size(job.size), job.variant)
             key = req.key(model_id)
             if key not in plates:
                 plates[key] = maker.make.remote(req)
-            pending.append(
-                task.remote(str(lc.path), lc.display, backend, job, plates[key], str(out), validate)
+            ref = task.remote(
+                str(lc.path), lc.display, backend, job, plates[key], str(out), options
             )
+            pending.append(ref)
+            jobs[ref] = job
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
-            finish(ray.get(done[0]))
+            finish(_result(ray, done[0], jobs[done[0]]))
     finally:
         if started_here:
             ray.shutdown()

@@ -9,7 +9,9 @@ Which relaxation comes next depends on the check that failed:
   maximum, never below the minimum) -> start the font chain at the next face;
 - QR: raise the error-correction level -> widen the quiet zone by two modules;
 - EAN/UPC: nothing can be relaxed that keeps the symbol valid (module size and quiet
-  zones follow from the box), so those fail at once, with their findings.
+  zones follow from the box), so those fail at once, with their findings;
+- a region a hosted model draws (`gpt-image`): re-ask with a relaxed prompt (typeface,
+  then colour let go) -> fall back to `typeset`, then that ladder.
 
 Only that region's layer (or the plate under that box) changes; layers are confined to
 their boxes, so every pixel outside the box stays as it was. Each attempt is recorded.
@@ -25,8 +27,9 @@ from PIL import Image
 
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.layouts.models import Region, RegionBase
+from copyplate.pipeline.asset import draw_region
 from copyplate.pipeline.plan import Job
-from copyplate.renderers.copy.base import Layer, RenderContext, renderer_for
+from copyplate.renderers.copy.base import TYPESET, Layer
 from copyplate.validators.finding import Finding
 
 MAX_ATTEMPTS = 3
@@ -96,12 +99,36 @@ class RegionState:
     ladder: str | None = None
     step: int = 0
     attempts: list[dict[str, Any]] = field(default_factory=list)
+    # Set when a hosted backend's region fell back to `typeset`: from where, and why.
+    fallback: dict[str, Any] | None = None
 
 
 def next_overrides(
-    region: RegionBase, state: RegionState, failed: list[Finding]
+    region: RegionBase,
+    state: RegionState,
+    failed: list[Finding],
+    hosted: str | None = None,
+    relaxed_retries: int = 0,
 ) -> dict[str, Any] | None:
-    """The next relaxation for the first failed check, or None when the ladder is spent."""
+    """The next relaxation for the first failed check, or None when the ladder is spent.
+
+    A region a hosted model draws (`hosted` names the backend) has its own ladder first:
+    re-ask with a more relaxed prompt up to `relaxed_retries` times, then fall back to
+    `typeset`, whose own ladder then applies. A service that could not answer at all is
+    not asked again: that region falls back at once.
+    """
+    if hosted is not None and state.fallback is None:
+        relax = int(state.overrides.get("prompt_relax", 0))
+        broke = any(f.check.startswith("backend.") for f in failed)
+        if relax < relaxed_retries and not broke:
+            return {**state.overrides, "prompt_relax": relax + 1}
+        state.fallback = {
+            "from": hosted,
+            "because": [f.check for f in failed],
+            "message": failed[0].message,
+        }
+        state.ladder, state.step = None, 0
+        return {"backend": TYPESET}
     name = ladder_for(failed[0])
     if state.ladder != name:
         state.ladder, state.step = name, 0
@@ -122,23 +149,15 @@ def rerender(
     plate: Image.Image,
     layers: list[Layer],
     overrides: dict[str, Any],
+    copy_backend: str | None = None,
 ) -> Layer:
     """The region's layer again, drawn over what lies beneath it (plate + lower layers)."""
-    size = lc.size(job.size)
     below = plate.convert("RGBA")
     for layer in layers:
         if layer.region == region.id:
             break
         below.alpha_composite(layer.image, (layer.rect.x, layer.rect.y))
-    ctx = RenderContext(
-        lc,
-        job.locale,
-        size,
-        job.variant,
-        backdrop=below.convert("RGB"),
-        overrides={k: v for k, v in overrides.items() if k != "inpaint_plate"},
-    )
-    return renderer_for(region.kind).render(region, ctx)
+    return draw_region(lc, job, region, below, overrides, copy_backend)
 
 
 def composite(plate: Image.Image, layers: list[Layer]) -> Image.Image:

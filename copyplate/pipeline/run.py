@@ -12,12 +12,13 @@ from typing import Any
 
 from PIL import Image
 
-from copyplate.errors import CopyplateError
+from copyplate.errors import CopyplateError, InputError
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.pipeline.asset import RenderedAsset, plate_request, render_copy, write_asset
 from copyplate.pipeline.ledger import Ledger, job_hash
 from copyplate.pipeline.plan import Job, plan_jobs
 from copyplate.pipeline.produce import produce
+from copyplate.pipeline.provenance import Signing
 from copyplate.renderers.plates.base import PlateGenerator, PlateRequest, plate_generator
 from copyplate.renderers.plates.cache import PlateCache
 from copyplate.reports.files import write_atomic
@@ -59,10 +60,12 @@ class PlateSource:
         self.generator = generator
         self.cache = cache
         self._plates: dict[str, Image.Image] = {}
+        self._meta: dict[str, dict[str, Any]] = {}
 
-    def preload(self, key: str, plate: Image.Image) -> None:
+    def preload(self, key: str, plate: Image.Image, meta: dict[str, Any] | None = None) -> None:
         """A plate made elsewhere (a Ray actor): used instead of making it here."""
         self._plates[key] = plate
+        self._meta[key] = meta or {}
 
     def get(self, lc: LoadedCampaign, job: Job) -> tuple[Image.Image, dict[str, Any]]:
         req = plate_request(lc, lc.size(job.size), job.variant)
@@ -71,38 +74,92 @@ class PlateSource:
             plate = self.cache.get(key) if self.cache else None
             if plate is None:
                 plate = self.generator.generate(req)
+                meta = {"calls": c} if (c := take_calls(self.generator)) else {}
                 if self.cache:
-                    self.cache.put(key, plate)
+                    self.cache.put(key, plate, meta)
+            else:
+                meta = self.cache.meta(key) if self.cache else {}
             self._plates[key] = plate
+            self._meta[key] = meta
         info = {
             "model": self.generator.model_id,
             "generator": self.generator.name,
             "seed": req.seed,
             "mood": req.mood,
             "key": key,
+            # A hosted plate's calls (each with its id, so a report counts it once).
+            **self._meta.get(key, {}),
         }
         return self._plates[key], info
 
 
+def check_backends(lc: LoadedCampaign, copy_backend: str | None) -> None:
+    """Every region's copy backend exists, can draw its kind and is ready (a hosted one
+    has its SDK and key), before the first asset is made."""
+    from copyplate.layouts.checks import backend_problem
+    from copyplate.renderers.copy.base import backend_of, renderer_for
+
+    if copy_backend is not None and (msg := backend_problem(copy_backend, "text")):
+        raise InputError(f"--copy-backend: {msg}")
+    for region in lc.campaign.regions:
+        name = backend_of(region, lc.campaign.copy_backend, copy_backend)
+        if msg := backend_problem(name, region.kind):
+            raise InputError(f"{lc.display}: region {region.id!r}: {msg}")
+        preflight = getattr(renderer_for(region.kind, name), "preflight", None)
+        if preflight is not None:
+            preflight(lc)
+
+
+def take_calls(generator: Any) -> list[dict[str, Any]]:
+    """The calls a hosted generator made since last asked (none for local ones)."""
+    take = getattr(generator, "take_calls", None)
+    return list(take()) if take else []
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run makes its assets beyond the campaign file; travels to worker processes
+    and Ray tasks, and into each job's ledger hash."""
+
+    validate: bool = True
+    copy_backend: str | None = None  # --copy-backend: default for regions naming none
+    signing: Signing | None = None  # --sign-cert/--sign-key: C2PA-sign every asset
+
+    def identity(self) -> dict[str, Any]:
+        """What of these options changes an asset's bytes (the ledger hashes it)."""
+        return {
+            "validate": self.validate,
+            "copy_backend": self.copy_backend,
+            "signer": self.signing.fingerprint() if self.signing else None,
+        }
+
+
 def run_job(
-    lc: LoadedCampaign, job: Job, plates: PlateSource, out: Path, validate: bool
+    lc: LoadedCampaign, job: Job, plates: PlateSource, out: Path, options: RunOptions
 ) -> AssetResult:
-    """One asset, start to finish. Errors of copyplate's own kind fail this job only."""
+    """One asset, start to finish. Errors of copyplate's own kind fail this job only,
+    unless they are fatal (a hosted service refusing every call): those stop the batch."""
     t = time.perf_counter()
     try:
         plate, info = plates.get(lc, job)
-        if validate:
+        if options.validate:
             req = plate_request(lc, lc.size(job.size), job.variant)
 
             def inpaint(p: Image.Image, m: Image.Image, req: PlateRequest = req) -> Image.Image:
                 return plates.generator.inpaint(p, m, req)
 
-            asset = produce(lc, job, plate, info, inpaint=inpaint)
+            asset = produce(
+                lc, job, plate, info, inpaint=inpaint, copy_backend=options.copy_backend
+            )
+            if repaint := take_calls(plates.generator):
+                asset.plate = {**asset.plate, "inpaint_calls": repaint}
         else:
-            image, layers = render_copy(lc, job, plate)
-            asset = RenderedAsset(job, image, layers, info)
-        img_path, man_path = write_asset(lc, asset, out)
+            image, layers = render_copy(lc, job, plate, copy_backend=options.copy_backend)
+            asset = RenderedAsset(job, image, layers, info, plate_image=plate)
+        img_path, man_path = write_asset(lc, asset, out, options.signing)
     except CopyplateError as e:
+        if e.fatal:
+            raise
         return AssetResult(job, "", "", False, seconds=time.perf_counter() - t, error=str(e))
     failed = [f.as_dict() for layer in asset.layers for f in layer.findings if not f.passed]
     failed += [f.as_dict() for fs in asset.validation.values() for f in fs if not f.passed]
@@ -122,21 +179,24 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(
-    campaign: str, display: str, backend: str, cache: str, out: str, validate: bool
+    campaign: str, display: str, backend: str, cache: str, out: str, options: RunOptions
 ) -> None:
     from copyplate.layouts.loader import load_campaign
 
+    lc = load_campaign(Path(campaign), display, per_job_coverage=True)
     _WORKER.update(
-        lc=load_campaign(Path(campaign), display, per_job_coverage=True),
+        lc=lc,
         out=Path(out),
-        validate=validate,
-        plates=PlateSource(plate_generator(backend), PlateCache(Path(cache))),
+        options=options,
+        plates=PlateSource(
+            plate_generator(backend, lc.campaign.gpt_image), PlateCache(Path(cache))
+        ),
     )
 
 
 def _work(job: Job) -> AssetResult:
     w = _WORKER
-    return run_job(w["lc"], job, w["plates"], w["out"], w["validate"])
+    return run_job(w["lc"], job, w["plates"], w["out"], w["options"])
 
 
 def clean_stale_temp_files(out: Path) -> int:
@@ -155,7 +215,7 @@ def run_batch(
     sizes: Sequence[str] | None = None,
     plate_backend: str | None = None,
     progress: Callable[[AssetResult], None] | None = None,
-    validate: bool = True,
+    options: RunOptions | None = None,
     plate_cache: PlateCache | None = None,
     workers: int = 1,
     resume: bool = True,
@@ -163,19 +223,21 @@ def run_batch(
     ray_address: str | None = None,
 ) -> tuple[Path, list[AssetResult]]:
     """Every job of the plan, each written once; a ledger makes the batch resumable."""
+    options = options or RunOptions()
+    check_backends(lc, options.copy_backend)
     jobs = plan_jobs(lc, locales, sizes)
     backend = plate_backend or lc.campaign.plate.model
     out.mkdir(parents=True, exist_ok=True)
     clean_stale_temp_files(out)
     cache = plate_cache or PlateCache(out / ".plates")
-    plates = PlateSource(plate_generator(backend), cache)
+    plates = PlateSource(plate_generator(backend, lc.campaign.gpt_image), cache)
     ledger = Ledger(out / "ledger.sqlite")
     model_id = plates.generator.model_id
     results: dict[str, AssetResult] = {}
     todo: list[Job] = []
     hashes = {}
     for job in jobs:
-        digest = hashes[job.name] = job_hash(lc, job, model_id, validate)
+        digest = hashes[job.name] = job_hash(lc, job, model_id, options.identity())
         prev = ledger.done(job, digest, out) if resume else None
         if prev is not None:
             results[job.name] = AssetResult(
@@ -216,7 +278,7 @@ def run_batch(
         if executor == "ray" and todo:
             from copyplate.pipeline.ray_executor import run_on_ray
 
-            run_on_ray(lc, todo, backend, model_id, out, validate, ray_address, finish)
+            run_on_ray(lc, todo, backend, model_id, out, options, ray_address, finish)
         elif workers > 1 and len(todo) > 1:
             # Plates first, in this process: every worker then reads them from the cache.
             for job in todo:
@@ -224,13 +286,13 @@ def run_batch(
             with ProcessPoolExecutor(
                 workers,
                 initializer=_init_worker,
-                initargs=(str(lc.path), lc.display, backend, str(cache.root), str(out), validate),
+                initargs=(str(lc.path), lc.display, backend, str(cache.root), str(out), options),
             ) as pool:
                 for res in pool.map(_work, todo):
                     finish(res)
         else:
             for job in todo:
-                finish(run_job(lc, job, plates, out, validate))
+                finish(run_job(lc, job, plates, out, options))
     finally:
         ledger.close()
     ordered = [results[j.name] for j in jobs]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Action = Literal["none", "retypeset", "inpaint_plate", "fail"]
+Action = Literal["none", "retypeset", "inpaint_plate", "fallback", "fail"]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import Image
 
 from copyplate.layouts.loader import load_campaign
-from copyplate.pipeline.run import run_batch
+from copyplate.pipeline.run import RunOptions, run_batch
 from tests.conftest import SAMPLES
 
 
@@ -30,7 +30,7 @@ def test_resume_reuses_done_jobs_and_redoes_changed_ones(tmp_path: Path) -> None
         "locales": ["de-DE", "fr-FR"],
         "sizes": ["square", "landscape"],
         "plate_backend": "gradient",
-        "validate": False,
+        "options": RunOptions(validate=False),
     }
     _, first = run_batch(load_campaign(path), out, **kw)  # type: ignore[arg-type]
     assert len(first) == 4 and not any(r.reused for r in first)
@@ -56,7 +56,7 @@ def test_workers_make_the_same_assets(tmp_path: Path) -> None:
         "locales": ["de-DE", "ja-JP"],
         "sizes": ["square"],
         "plate_backend": "gradient",
-        "validate": False,
+        "options": RunOptions(validate=False),
     }
     _, one = run_batch(lc, tmp_path / "one", **kw)  # type: ignore[arg-type]
     _, two = run_batch(lc, tmp_path / "two", workers=2, **kw)  # type: ignore[arg-type]

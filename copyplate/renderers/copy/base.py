@@ -74,8 +74,40 @@ def payload_of(region: Any, ctx: RenderContext) -> str:
     return str(region.payload or "")
 
 
+def copy_of(region: Any, ctx: RenderContext) -> tuple[str, dict[str, Any]]:
+    """A text, price or CTA region's copy as it must appear, and the manifest keys that
+    describe it beyond the text (a price's amount, currency and digits)."""
+    from copyplate.layouts.models import Price
+
+    lc = ctx.campaign
+    key = lc.copy_key(region.copy_key, ctx.variant)
+    value = lc.copy_value(key, ctx.locale)
+    extra: dict[str, Any] = {}
+    if isinstance(value, Price):
+        extra = {
+            "amount": str(value.amount),
+            "currency": value.currency,
+            "numbering_system": lc.locale(ctx.locale).numbering_system,
+        }
+    return lc.text(key, ctx.locale), extra
+
+
+TYPESET = "typeset"  # the backend name of copyplate's own renderers (typeset, price, cta ...)
+
+
+def backend_of(region: Any, campaign_default: str | None, run_default: str | None = None) -> str:
+    """Which backend draws `region`: its own `backend`, else the run's --copy-backend, else
+    the campaign's copy_backend, else `typeset`. Only text, price and CTA regions have a
+    choice; codes and images are always drawn by copyplate."""
+    if region.kind not in ("text", "price", "cta"):
+        return TYPESET
+    return str(getattr(region, "backend", None) or run_default or campaign_default or TYPESET)
+
+
 def renderer_for(kind: str, name: str | None = None) -> CopyRenderer:
     _load_builtins()
+    if name == TYPESET:
+        name = None
     cls = copy_renderers.get(name or DEFAULT_RENDERER[kind])
     if kind not in cls.kinds:
         from copyplate.errors import InputError
@@ -87,4 +119,12 @@ def renderer_for(kind: str, name: str | None = None) -> CopyRenderer:
 
 def _load_builtins() -> None:
     # Importing the modules runs their `register` decorators.
-    from copyplate.renderers.copy import barcode, cta, image, price, qr, typeset  # noqa: F401
+    from copyplate.renderers.copy import (  # noqa: F401
+        barcode,
+        cta,
+        gpt_image,
+        image,
+        price,
+        qr,
+        typeset,
+    )

@@ -46,15 +46,21 @@ class PlateGenerator(Protocol):
 plate_generators: Registry[type[PlateGenerator]] = Registry("copyplate.plates", "plate generator")
 
 
-def plate_generator(name: str) -> PlateGenerator:
-    """A generator by name: `builtin`, `gradient`, `diffusers:<folder or hub id>`, or a
-    plugin's (`name:argument` passes the argument to its constructor)."""
+def plate_generator(name: str, hosted: Any = None) -> PlateGenerator:
+    """A generator by name: `builtin`, `gradient`, `diffusers:<folder or hub id>`,
+    `gpt-image[:model]`, or a plugin's (`name:argument` passes the argument to its
+    constructor). `hosted` is the campaign's settings for hosted models (`gpt_image`),
+    given to generators that take settings (a `configure` method)."""
     from copyplate.renderers.plates import (  # noqa: F401  (registers built-ins)
         builtin,
         diffusers_backend,
+        gpt_image,
         gradient,
     )
 
     backend, _, arg = name.partition(":")
     cls: Any = plate_generators.get(backend)
-    return cls(arg) if arg else cls()  # type: ignore[no-any-return]
+    gen = cls(arg) if arg else cls()
+    if hosted is not None and hasattr(gen, "configure"):
+        gen.configure(hosted)
+    return gen  # type: ignore[no-any-return]

@@ -4,8 +4,10 @@ of the same campaign makes none."""
 from __future__ import annotations
 
 import io
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -38,7 +40,17 @@ class PlateCache:
         self.hits += 1
         return img
 
-    def put(self, key: str, image: Image.Image) -> None:
+    def put(self, key: str, image: Image.Image, meta: dict[str, Any] | None = None) -> None:
+        """Store a plate, and what making it took (a hosted model's calls) beside it."""
+        if meta:
+            write_atomic(self.path(key).with_suffix(".json"), json.dumps(meta).encode())
         buf = io.BytesIO()
         image.save(buf, "PNG", compress_level=1)
         write_atomic(self.path(key), buf.getvalue())
+
+    def meta(self, key: str) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path(key).with_suffix(".json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}

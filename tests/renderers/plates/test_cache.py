@@ -8,7 +8,7 @@ from pathlib import Path
 from PIL import Image
 
 from copyplate.layouts.loader import load_campaign
-from copyplate.pipeline.run import run_batch
+from copyplate.pipeline.run import RunOptions, run_batch
 from copyplate.renderers.plates.cache import PlateCache
 from tests.conftest import SAMPLES
 
@@ -17,12 +17,12 @@ def test_second_run_makes_no_plate(tmp_path: Path) -> None:
     lc = load_campaign(SAMPLES / "spring-sale" / "campaign.json")
     cache = PlateCache(tmp_path / "cache")
     run_batch(
-        lc, tmp_path / "a", ["de-DE", "fr-FR"], None, "gradient", validate=False, plate_cache=cache
+        lc, tmp_path / "a", ["de-DE", "fr-FR"], None, "gradient", options=RunOptions(validate=False), plate_cache=cache
     )
     assert (cache.hits, cache.misses) == (0, 3)  # one plate per size, shared by locales
     again = PlateCache(tmp_path / "cache")
     _, results = run_batch(
-        lc, tmp_path / "b", ["de-DE", "fr-FR"], None, "gradient", validate=False, plate_cache=again
+        lc, tmp_path / "b", ["de-DE", "fr-FR"], None, "gradient", options=RunOptions(validate=False), plate_cache=again
     )
     assert (again.hits, again.misses) == (3, 0)
     for r in results:
