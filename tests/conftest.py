@@ -39,3 +39,19 @@ def edit_json(path: Path, fn: Callable[[Any], None]) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     fn(data)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+@pytest.fixture
+def images_api(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A fake OpenAI Images API on localhost, with the SDK pointed at it the way a user
+    would: OPENAI_API_KEY and OPENAI_BASE_URL."""
+    from copyplate.renderers.openai_images import client_for
+    from tests.fake_images_api import KEY, FakeImagesAPI
+
+    api = FakeImagesAPI().start()
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", api.base_url)
+    client_for.cache_clear()
+    yield api
+    api.stop()
+    client_for.cache_clear()

@@ -86,12 +86,15 @@ def prices() -> dict[str, Any]:
     return _price_table(os.environ.get(PRICES_ENV) or str(PRICES))
 
 
-def cost_usd(model: str, usage: dict[str, Any] | None, quality: str, size: str) -> float | None:
-    """What one call cost: tokens x token prices when the answer reports usage, else the
-    per-image price; None when the table does not know the model."""
+def cost_usd(
+    model: str, usage: dict[str, Any] | None, quality: str, size: str
+) -> tuple[float | None, str | None]:
+    """What one call cost, and on what basis: tokens x token prices when the answer reports
+    usage ("usage"), else the table's per-image price ("per_image"); (None, None) when the
+    table does not know the model."""
     p = prices().get(model)
     if not isinstance(p, dict):
-        return None
+        return None, None
     if usage:
         details = usage.get("input_tokens_details") or {}
         text_in = details.get("text_tokens", usage.get("input_tokens", 0) if not details else 0)
@@ -102,9 +105,9 @@ def cost_usd(model: str, usage: dict[str, Any] | None, quality: str, size: str) 
             + image_in * p.get("image_input", 0)
             + out * p.get("image_output", 0)
         )
-        return round(float(total) / 1e6, 6)
+        return round(float(total) / 1e6, 6), "usage"
     per = (p.get("per_image") or {}).get(quality, {}).get(size)
-    return None if per is None else float(per)
+    return (None, None) if per is None else (float(per), "per_image")
 
 
 # --- a limit on requests in flight, across processes ----------------------------------------
@@ -169,6 +172,7 @@ class Call:
     status: str = "ok"  # ok | error | malformed
     usage: dict[str, Any] | None = None
     cost_usd: float | None = None
+    cost_basis: str | None = None  # "usage" (reported tokens) or "per_image" (table)
     error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -270,7 +274,7 @@ class ImagesClient:
             answer = self._send_with_retries(call, send)
             usage = _usage(answer)
             call.usage = usage
-            call.cost_usd = cost_usd(s.model, usage, s.quality, size)
+            call.cost_usd, call.cost_basis = cost_usd(s.model, usage, s.quality, size)
             try:
                 image = decode_answer(answer)
             except ValueError as e:

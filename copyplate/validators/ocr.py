@@ -237,7 +237,9 @@ class OcrValidator:
         best = max(
             readings, key=lambda r: difflib.SequenceMatcher(None, normalise(r), want).ratio()
         )
-        second = compare(asset, region)
+        # Copy a model generated is in no known font: no rendered reference can vouch for
+        # it, so it must read back exactly.
+        second = None if region.get("generated") else compare(asset, region)
         if second is not None and second.ok:
             return [
                 self._pass(

@@ -191,21 +191,29 @@ class GptImageRenderer:
                 prompt,
                 f"{frame.api[0]}x{frame.api[1]}",
             )
-            meta["calls"] = [call.as_dict()]
+        except ServiceError as e:
+            return _failed(region, rect, meta, e.call, str(e))
+        try:
             canvas = frame.from_api(answer)
-        except (ServiceError, ValueError) as e:
-            call_rec = getattr(e, "call", None)
-            meta["calls"] = [call_rec] if call_rec else meta.get("calls", [])
-            finding = Finding(
-                "backend.service",
-                region.id,
-                False,
-                f"{NAME} could not draw the region: {e}",
-                expected="an image from the service",
-                bbox=rect.as_list(),
-                action="fallback",
-            )
-            empty = Image.new("RGBA", (rect.w, rect.h), (0, 0, 0, 0))
-            return Layer(region.id, rect, empty, region.z, meta, [finding])
+        except ValueError as e:
+            call.status, call.error = "malformed", str(e)
+            return _failed(region, rect, meta, call.as_dict(), f"malformed answer: {e}")
+        meta["calls"] = [call.as_dict()]
         tile = canvas.crop((rect.x, rect.y, rect.right, rect.bottom)).convert("RGBA")
         return Layer(region.id, rect, tile, region.z, meta, [])
+
+
+def _failed(region: RegionBase, rect: Rect, meta: dict[str, Any], call: Any, why: str) -> Layer:
+    """An empty layer with the finding that sends the region to the fallback."""
+    meta["calls"] = [call] if call else []
+    finding = Finding(
+        "backend.service",
+        region.id,
+        False,
+        f"{NAME} could not draw the region: {why}",
+        expected="an image from the service",
+        bbox=rect.as_list(),
+        action="fallback",
+    )
+    empty = Image.new("RGBA", (rect.w, rect.h), (0, 0, 0, 0))
+    return Layer(region.id, rect, empty, region.z, meta, [finding])

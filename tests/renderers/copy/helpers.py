@@ -37,6 +37,7 @@ def campaign(
     width: int = 800,
     height: int = 400,
     colors: dict[str, str] | None = None,
+    top: dict[str, Any] | None = None,
     **brand: Any,
 ) -> LoadedCampaign:
     data = {
@@ -59,6 +60,7 @@ def campaign(
         "plate": {"prompt": "p", "palette": ["paper"]},
         "regions": regions,
         "locales": {loc: {"copy": c} for loc, c in copy.items()},
+        **(top or {}),
     }
     tmp.mkdir(parents=True, exist_ok=True)
     path = tmp / "campaign.json"

@@ -17,12 +17,24 @@ def test_second_run_makes_no_plate(tmp_path: Path) -> None:
     lc = load_campaign(SAMPLES / "spring-sale" / "campaign.json")
     cache = PlateCache(tmp_path / "cache")
     run_batch(
-        lc, tmp_path / "a", ["de-DE", "fr-FR"], None, "gradient", options=RunOptions(validate=False), plate_cache=cache
+        lc,
+        tmp_path / "a",
+        ["de-DE", "fr-FR"],
+        None,
+        "gradient",
+        options=RunOptions(validate=False),
+        plate_cache=cache,
     )
     assert (cache.hits, cache.misses) == (0, 3)  # one plate per size, shared by locales
     again = PlateCache(tmp_path / "cache")
     _, results = run_batch(
-        lc, tmp_path / "b", ["de-DE", "fr-FR"], None, "gradient", options=RunOptions(validate=False), plate_cache=again
+        lc,
+        tmp_path / "b",
+        ["de-DE", "fr-FR"],
+        None,
+        "gradient",
+        options=RunOptions(validate=False),
+        plate_cache=again,
     )
     assert (again.hits, again.misses) == (3, 0)
     for r in results:
