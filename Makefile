@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-EXTRAS ?= copy,ocr,diffusion,ray,serve,dev
+EXTRAS ?= copy,ocr,diffusion,ray,serve,hosted,provenance,dev
 # pip finds the machine's CPU torch wheel here when it exists; harmless when it does not.
 WHEELS := $(wildcard /opt/wheels)
 PIP_FLAGS := $(if $(WHEELS),--find-links $(WHEELS),)

@@ -174,7 +174,10 @@ def signer(signing: Signing) -> Any:
             raise InputError(msg)
     try:
         info = c2pa.C2paSignerInfo(
-            signing.alg, texts["--sign-cert"], texts["--sign-key"], signing.tsa_url
+            signing.alg,
+            texts["--sign-cert"].encode(),
+            texts["--sign-key"].encode(),
+            signing.tsa_url,
         )
         return c2pa.Signer.from_info(info)
     except (c2pa.C2paError, ValueError, TypeError) as e:
@@ -182,10 +185,24 @@ def signer(signing: Signing) -> Any:
         raise InputError(msg) from None
 
 
-def c2pa_manifest(man: dict[str, Any], title: str) -> dict[str, Any]:
+PLATE_INGREDIENT = "plate"
+
+
+def c2pa_manifest(man: dict[str, Any], title: str, with_plate: bool) -> dict[str, Any]:
     """The C2PA manifest definition for an asset, from its copyplate manifest."""
     prov = summary(man)
     plate = man.get("plate") or {}
+    placed = (
+        [
+            {
+                "action": "c2pa.placed",
+                "description": f"plate from {plate.get('model', '?')}",
+                "parameters": {"ingredientIds": [PLATE_INGREDIENT]},
+            }
+        ]
+        if with_plate
+        else []
+    )
     verdicts = [
         {
             "id": r["id"],
@@ -212,10 +229,7 @@ def c2pa_manifest(man: dict[str, Any], title: str) -> dict[str, Any]:
                             "digitalSourceType": prov["digital_source_type"],
                             "softwareAgent": {"name": "copyplate", "version": __version__},
                         },
-                        {
-                            "action": "c2pa.placed",
-                            "description": "plate from " + str(plate.get("model", "?")),
-                        },
+                        *placed,
                     ]
                 },
             },
@@ -244,7 +258,7 @@ def sign(
     c2pa = _c2pa()
     plate_info = man.get("plate") or {}
     try:
-        builder = c2pa.Builder(c2pa_manifest(man, title))
+        builder = c2pa.Builder(c2pa_manifest(man, title, plate is not None))
         if plate is not None:
             buf = io.BytesIO()
             plate.save(buf, "PNG", compress_level=1)
@@ -253,6 +267,7 @@ def sign(
                 "title": f"plate ({plate_info.get('model', '?')}, seed {plate_info.get('seed')})",
                 "relationship": "componentOf",
                 "format": "image/png",
+                "label": PLATE_INGREDIENT,
                 "description": (
                     f"model={plate_info.get('model')}; seed={plate_info.get('seed')}; "
                     f"key={plate_info.get('key')}"

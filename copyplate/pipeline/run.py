@@ -21,6 +21,7 @@ from copyplate.pipeline.produce import produce
 from copyplate.pipeline.provenance import Signing
 from copyplate.renderers.plates.base import PlateGenerator, PlateRequest, plate_generator
 from copyplate.renderers.plates.cache import PlateCache
+from copyplate.reports.costs import hosted_summary, region_cost
 from copyplate.reports.files import write_atomic
 from copyplate.reports.html import render_html
 from copyplate.reports.junit import junit_xml
@@ -224,6 +225,7 @@ def run_batch(
 ) -> tuple[Path, list[AssetResult]]:
     """Every job of the plan, each written once; a ledger makes the batch resumable."""
     options = options or RunOptions()
+    started = time.time()
     check_backends(lc, options.copy_backend)
     jobs = plan_jobs(lc, locales, sizes)
     backend = plate_backend or lc.campaign.plate.model
@@ -308,6 +310,8 @@ def run_batch(
     }
     for entry in report["assets"]:
         entry.update(manifest_summary(out, entry.get("manifest") or ""))
+        entry["cost_usd"] = region_cost(entry)
+    report["hosted"] = hosted_summary(report["assets"], started)
     path = out / "report.json"
     write_atomic(path, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode())
     write_atomic(out / "junit.xml", junit_xml(report).encode("utf-8"))
@@ -334,6 +338,10 @@ def manifest_summary(out: Path, manifest: str) -> dict[str, Any]:
                 "passed": all(f.get("passed") for f in findings),
                 "failed": [f for f in findings if not f.get("passed")],
                 "attempts": r.get("attempts", []),
+                "backend": r.get("backend", "typeset"),
+                "generated": bool(r.get("generated")),
+                "fallback": r.get("fallback"),
+                "calls": r.get("calls", []),
             }
         )
     return {

@@ -128,15 +128,29 @@ def _card(a: dict[str, Any], out: Path) -> str:
     attempts = [(r["id"], t) for r in a.get("regions", []) for t in r.get("attempts", [])]
     if attempts:
         rows = "".join(
-            f"<tr><td>{_e(rid)}</td><td>{t['attempt']}</td><td>{_e(t['because'])}</td>"
+            f"<tr><td>{_e(rid)}</td><td>{t['attempt']}</td><td>{_e(t.get('backend', ''))}</td>"
+            f"<td>{_e(t['because'])}</td>"
             f"<td>{_e(t['changed'])}</td><td>{'passed' if t['passed'] else 'failed'}"
             f"</td></tr>"
             for rid, t in attempts
         )
         parts.append(
             f"<details><summary>{len(attempts)} retry attempt(s)</summary><table>"
-            "<tr><th>region</th><th>#</th><th>because</th><th>changed</th><th>result"
-            f"</th></tr>{rows}</table></details>"
+            "<tr><th>region</th><th>#</th><th>backend</th><th>because</th><th>changed</th>"
+            f"<th>result</th></tr>{rows}</table></details>"
+        )
+    hosted = [r for r in a.get("regions", []) if r.get("calls") or r.get("fallback")]
+    if hosted:
+        rows = "".join(
+            f'<tr class="hosted"><td>{_e(r["id"])}</td><td>{_e(r.get("backend"))}</td>'
+            f"<td>{len(r.get('calls', []))}</td>"
+            f"<td>{_money(sum(c.get('cost_usd') or 0 for c in r.get('calls', [])))}</td>"
+            f"<td>{_e(_fallback(r))}</td></tr>"
+            for r in hosted
+        )
+        parts.append(
+            "<table><tr><th>region</th><th>drawn by</th><th>calls</th><th>cost</th>"
+            f"<th>fallback</th></tr>{rows}</table>"
         )
     plate = a.get("plate") or {}
     parts.append(
@@ -145,6 +159,31 @@ def _card(a: dict[str, Any], out: Path) -> str:
     )
     parts.append("</div>")
     return "".join(parts)
+
+
+def _money(usd: float) -> str:
+    return f"${usd:.4f}"
+
+
+def _fallback(region: dict[str, Any]) -> str:
+    fb = region.get("fallback")
+    if not fb:
+        return ""
+    return f"from {fb.get('from')}: {', '.join(fb.get('because', []))}"
+
+
+def _hosted_line(h: dict[str, Any] | None) -> str:
+    if not h or not h.get("calls"):
+        return ""
+    lat = h.get("latency_s") or {}
+    unpriced = f", {h['unpriced_calls']} unpriced" if h.get("unpriced_calls") else ""
+    return (
+        f'<div id="hosted">hosted models: {h["calls"]} call(s), {h["failed_calls"]} failed, '
+        f"{_money(h['cost_usd'])} for these assets ({_money(h['cost_this_run_usd'])} this "
+        f"run{unpriced}), median {lat.get('median')} s per call; "
+        f"{h['generated_regions']} region(s) generated, {h['fallbacks']} fell back to typeset"
+        "</div>"
+    )
 
 
 def render_html(report: dict[str, Any], out: Path) -> str:
@@ -156,6 +195,7 @@ def render_html(report: dict[str, Any], out: Path) -> str:
         f"<h1>{_e(report['campaign'])}: {report['passed']} of {len(assets)} assets passed"
         f"</h1><div>{_e(report.get('campaign_file', ''))} &middot; plates "
         f"{_e(report.get('plate_model', report.get('plate_backend', '')))}</div>"
+        + _hosted_line(report.get("hosted"))
     )
     filters = (
         _options(locales, "locale", "f-locale")

@@ -137,9 +137,7 @@ def test_a_region_drawn_wrong_is_re_asked_then_falls_back_to_typeset(
     outside_box_unchanged(lc, asset, p)
 
 
-def test_a_service_that_cannot_answer_falls_back_at_once(
-    tmp_path: Path, images_api: Any
-) -> None:
+def test_a_service_that_cannot_answer_falls_back_at_once(tmp_path: Path, images_api: Any) -> None:
     images_api.default = ("status", 500)
     lc = make(tmp_path, relaxed_retries=2, max_retries=1)
     asset, regions, p = run(lc)
