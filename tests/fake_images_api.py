@@ -50,20 +50,23 @@ def _font(px: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, px, layout_engine=ImageFont.Layout.RAQM)
 
 
-def quoted_copy(prompt: str) -> str:
+def quoted_copy(prompt: str) -> str | None:
+    """The copy a region prompt asks for; None for a prompt that asks for no text."""
     m = re.search(r'nothing added or left out: "(.*)"\s*$', prompt.split("\n")[0])
-    assert m, f"no quoted copy in the prompt: {prompt[:200]!r}"
-    return m.group(1)
+    return m.group(1) if m else None
 
 
-def draw_copy(image: Image.Image, mask: Image.Image, text: str) -> Image.Image:
-    """`text` set in the mask's transparent area, dark on a light calm fill."""
+def draw_copy(image: Image.Image, mask: Image.Image, text: str | None) -> Image.Image:
+    """`text` set in the mask's transparent area, dark on a light calm fill (just the
+    fill when there is no text to draw: a repainted patch of plate)."""
     alpha = np.asarray(mask.getchannel("A"))
     ys, xs = np.nonzero(alpha == 0)
     x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
     out = image.convert("RGB").copy()
     d = ImageDraw.Draw(out)
     d.rectangle((x0, y0, x1 - 1, y1 - 1), fill=(246, 242, 235))
+    if text is None:
+        return out
     w, h = x1 - x0, y1 - y0
     px = max(8, int(h * 0.5))
     while px > 8:
@@ -231,7 +234,7 @@ class FakeImagesAPI:
             return Image.fromarray(arr.astype(np.uint8), "RGB")
         assert seen.mask is not None and seen.mask.size == seen.image.size
         text = quoted_copy(seen.fields["prompt"])
-        drawn = draw_copy(seen.image, seen.mask, typo(text) if kind == "typo" else text)
+        drawn = draw_copy(seen.image, seen.mask, typo(text) if kind == "typo" and text else text)
         if kind == "scribble":
             noise = np.random.default_rng(0).integers(0, 255, (h, w, 3), dtype=np.uint8)
             outside = Image.fromarray(noise, "RGB")

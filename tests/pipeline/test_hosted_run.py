@@ -170,3 +170,49 @@ def test_no_key_or_a_bad_backend_is_refused_up_front(
     c = cli("check", str(path))
     assert c.returncode == 2
     assert "/regions/0/backend: copy backend 'qr' cannot draw text regions" in c.stdout
+
+
+def test_a_refusal_in_a_worker_process_stops_the_batch(
+    tmp_path: Path, images_api: Any, monkeypatch: Any
+) -> None:
+    import pytest
+
+    from copyplate.errors import ServiceRefused
+    from copyplate.layouts.loader import load_campaign
+    from copyplate.pipeline.run import RunOptions, run_batch
+    from tests.conftest import SAMPLES
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong-0123456789abcdef")
+    lc = load_campaign(SAMPLES / "spring-sale" / "campaign.json")
+    out = tmp_path / "out"
+    with pytest.raises(ServiceRefused, match="OPENAI_API_KEY was refused"):
+        run_batch(
+            lc,
+            out,
+            ["en-US", "de-DE", "fr-FR"],
+            ["square"],
+            "gradient",
+            options=RunOptions(copy_backend="gpt-image"),
+            workers=2,
+        )
+    assert not list((out / "square").glob("*.png")) and not list(out.rglob(".*.tmp"))
+
+
+def test_jpeg_and_webp_assets_carry_xmp_too(tmp_path: Path, sample_copy: Any) -> None:
+    path = sample_copy("spring-sale")
+
+    def formats(data: Any) -> None:
+        data["sizes"][0]["format"] = "jpeg"
+        data["sizes"][1]["format"] = "webp"
+
+    edit_json(path, formats)
+    out = tmp_path / "out"
+    r = cli("run", str(path), "--out", str(out), "--locales", "de-DE", "--plate-backend",
+            "gradient", "--sizes", "square,story", "--no-validate")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    for image in (out / "square" / "de-DE.jpg", out / "story" / "de-DE.webp"):
+        xmp = read_xmp(image)
+        assert xmp is not None
+        # Gradient plates and typesetting only: synthetic, but no trained model involved.
+        assert "digitalsourcetype/compositeSynthetic" in xmp
+        assert "<copyplate:backend>typeset</copyplate:backend>" in xmp
