@@ -276,6 +276,21 @@ def gather() -> list[Capability]:
     )
     caps.append(_module("ray", "ray", "--executor ray", False, "ray"))
     caps.append(_module("fastapi", "fastapi", "copyplate serve", False, "serve"))
+    caps.append(_module("openai", "openai", "the gpt-image backends", False, "hosted"))
+    # Whether a key is set, never the key: doctor's output is pasted into issues.
+    key = bool(os.environ.get("OPENAI_API_KEY"))
+    base = os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
+    caps.append(
+        Capability(
+            "openai-key",
+            key,
+            f"OPENAI_API_KEY set; endpoint {base}" if key else "OPENAI_API_KEY not set",
+            "the gpt-image backends",
+            False,
+            "" if key else "export OPENAI_API_KEY=... (and OPENAI_BASE_URL for a proxy)",
+        )
+    )
+    caps.append(_module("c2pa", "c2pa-python", "signed C2PA manifests", False, "provenance"))
     chromium = shutil.which("chromium")
     caps.append(
         Capability(
