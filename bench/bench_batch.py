@@ -48,8 +48,11 @@ def naive(limit: int, tmp: Path) -> tuple[float, int]:
                 r = layer.rect
                 crop = tmp / "crop.png"
                 image.crop((r.x, r.y, r.right, r.bottom)).save(crop)
-                subprocess.run(["tesseract", str(crop), "stdout", "-l", "eng"],
-                               capture_output=True, check=False)
+                subprocess.run(
+                    ["tesseract", str(crop), "stdout", "-l", "eng"],
+                    capture_output=True,
+                    check=False,
+                )
     return time.perf_counter() - t, len(jobs)
 
 
@@ -58,8 +61,10 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--naive-limit", type=int, default=51)
     args = ap.parse_args()
-    print(f"machine: {platform.machine()}, {len(os.sched_getaffinity(0))} cores, "
-          f"python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {len(os.sched_getaffinity(0))} cores, "
+        f"python {platform.python_version()}"
+    )
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         cache = PlateCache(tmp / "plates")
@@ -68,18 +73,20 @@ def main() -> None:
         _, res = run_batch(lc, tmp / "cold", plate_cache=cache, workers=args.workers)
         cold = time.perf_counter() - t
         t = time.perf_counter()
-        run_batch(lc, tmp / "warm", plate_cache=PlateCache(tmp / "plates"),
-                  workers=args.workers)
+        run_batch(lc, tmp / "warm", plate_cache=PlateCache(tmp / "plates"), workers=args.workers)
         warm = time.perf_counter() - t
         n = len(res)
         passed = sum(r.passed for r in res)
-        print(f"cold  ({args.workers} workers): {cold:6.1f} s  {n / cold:5.2f} assets/s  "
-              f"({passed}/{n} passed)")
+        print(
+            f"cold  ({args.workers} workers): {cold:6.1f} s  {n / cold:5.2f} assets/s  "
+            f"({passed}/{n} passed)"
+        )
         print(f"warm  ({args.workers} workers): {warm:6.1f} s  {n / warm:5.2f} assets/s")
         secs, done = naive(args.naive_limit, tmp)
         est = secs * n / done
-        print(f"naive (1 process, {done} assets timed): {est:6.1f} s for {n}  "
-              f"{n / est:5.2f} assets/s")
+        print(
+            f"naive (1 process, {done} assets timed): {est:6.1f} s for {n}  {n / est:5.2f} assets/s"
+        )
         print(f"speed-up over naive: cold {est / cold:.1f}x, warm {est / warm:.1f}x")
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import email.parser
 import email.policy
+import functools
 import io
 import json
 import re
@@ -43,11 +44,16 @@ class Seen:
     at: float = 0.0
 
 
-def _font(px: int) -> ImageFont.FreeTypeFont:
-    path = subprocess.run(
+@functools.lru_cache(maxsize=1)
+def _font_path() -> str:
+    return subprocess.run(
         ["fc-match", "-f", "%{file}", "Noto Sans:bold"], capture_output=True, text=True, check=True
     ).stdout
-    return ImageFont.truetype(path, px, layout_engine=ImageFont.Layout.RAQM)
+
+
+@functools.lru_cache(maxsize=256)
+def _font(px: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(_font_path(), px, layout_engine=ImageFont.Layout.RAQM)
 
 
 def quoted_copy(prompt: str) -> str | None:
@@ -118,6 +124,7 @@ class FakeImagesAPI:
         self.in_flight = 0
         self.max_in_flight = 0
         self.delay = 0.0  # seconds every answer takes
+        self.served_s: list[float] = []  # time spent answering each request (benchmarks)
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -154,11 +161,13 @@ class FakeImagesAPI:
         with self.lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        t = time.perf_counter()
         try:
             self._answer(h)
         finally:
             with self.lock:
                 self.in_flight -= 1
+                self.served_s.append(time.perf_counter() - t)
 
     def _answer(self, h: BaseHTTPRequestHandler) -> None:
         body = h.rfile.read(int(h.headers.get("Content-Length", "0")))
