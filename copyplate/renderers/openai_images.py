@@ -96,9 +96,11 @@ def cost_usd(
     if not isinstance(p, dict):
         return None, None
     if usage:
-        details = usage.get("input_tokens_details") or {}
-        text_in = details.get("text_tokens", usage.get("input_tokens", 0) if not details else 0)
-        image_in = details.get("image_tokens", 0)
+        details = usage.get("input_tokens_details")
+        if details:
+            text_in, image_in = details.get("text_tokens", 0), details.get("image_tokens", 0)
+        else:  # no split reported: price it all as text, the cheaper reading
+            text_in, image_in = usage.get("input_tokens", 0), 0
         out = usage.get("output_tokens", 0)
         total = (
             text_in * p.get("text_input", 0)

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from copyplate.color import parse_hex
 from copyplate.layouts.models import CtaRegion, RegionBase
-from copyplate.renderers.copy.base import Layer, RenderContext, copy_renderers
+from copyplate.renderers.copy.base import Layer, RenderContext, copy_of, copy_renderers
 from copyplate.renderers.copy.typeset import set_copy
 
 
@@ -18,10 +18,8 @@ class CtaRenderer:
     def render(self, region: RegionBase, ctx: RenderContext) -> Layer:
         assert isinstance(region, CtaRegion)
         lc = ctx.campaign
-        key = lc.copy_key(region.copy_key, ctx.variant)
         fill = parse_hex(lc.color(region.background))
-        layer = set_copy(
-            region, ctx, lc.text(key, ctx.locale), region.shape, fill, radius=region.corner_radius
-        )
+        text, _ = copy_of(region, ctx)
+        layer = set_copy(region, ctx, text, region.shape, fill, radius=region.corner_radius)
         layer.meta.update({"renderer": self.name, "background": lc.color(region.background)})
         return layer

@@ -206,6 +206,7 @@ class GptImageRenderer:
 def _failed(region: RegionBase, rect: Rect, meta: dict[str, Any], call: Any, why: str) -> Layer:
     """An empty layer with the finding that sends the region to the fallback."""
     meta["calls"] = [call] if call else []
+    meta["generated"] = False  # nothing was drawn: provenance must not claim otherwise
     finding = Finding(
         "backend.service",
         region.id,

@@ -11,7 +11,7 @@ from copyplate.color import luminance_tails, parse_hex, wcag_large_text, worst_r
 from copyplate.fonts import describe_chars
 from copyplate.layouts.geometry import Rect
 from copyplate.layouts.models import CtaRegion, PriceRegion, RegionBase, TextRegion
-from copyplate.renderers.copy.base import Layer, RenderContext, copy_renderers
+from copyplate.renderers.copy.base import Layer, RenderContext, copy_of, copy_renderers
 from copyplate.renderers.copy.shapes import shape_image, text_area
 from copyplate.renderers.copy.textlayout import Direction, Layout, TextSetter
 from copyplate.validators.finding import Finding
@@ -257,5 +257,4 @@ class TypesetRenderer:
 
     def render(self, region: RegionBase, ctx: RenderContext) -> Layer:
         assert isinstance(region, TextRegion)
-        key = ctx.campaign.copy_key(region.copy_key, ctx.variant)
-        return set_copy(region, ctx, ctx.campaign.text(key, ctx.locale))
+        return set_copy(region, ctx, copy_of(region, ctx)[0])
