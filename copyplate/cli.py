@@ -234,7 +234,10 @@ def _run_options(args: argparse.Namespace) -> Any:
             args.sign_tsa,
         )
         signer(signing)
-    return RunOptions(args.validate, args.copy_backend, signing)
+    if args.max_cost is not None and not args.max_cost >= 0:
+        msg = f"--max-cost: {args.max_cost} is not a non-negative amount of USD"
+        raise InputError(msg)
+    return RunOptions(args.validate, args.copy_backend, signing, args.max_cost)
 
 
 class _Progress:
@@ -448,6 +451,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="price table for hosted models (default: the packaged one; env COPYPLATE_PRICES)",
+    )
+    r.add_argument(
+        "--max-cost",
+        type=float,
+        metavar="USD",
+        help="stop calling hosted models once this run would spend more (regions fall back "
+        "to typeset; plates fail their assets)",
     )
     r.add_argument(
         "--sign-cert",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -19,6 +20,7 @@ from copyplate.pipeline.ledger import Ledger, job_hash
 from copyplate.pipeline.plan import Job, plan_jobs
 from copyplate.pipeline.produce import produce
 from copyplate.pipeline.provenance import Signing
+from copyplate.renderers.openai_images import BUDGET_ENV
 from copyplate.renderers.plates.base import PlateGenerator, PlateRequest, plate_generator
 from copyplate.renderers.plates.cache import PlateCache
 from copyplate.reports.costs import hosted_summary, region_cost
@@ -125,6 +127,7 @@ class RunOptions:
     validate: bool = True
     copy_backend: str | None = None  # --copy-backend: default for regions naming none
     signing: Signing | None = None  # --sign-cert/--sign-key: C2PA-sign every asset
+    max_cost: float | None = None  # --max-cost: USD this run may spend on hosted models
 
     def identity(self) -> dict[str, Any]:
         """What of these options changes an asset's bytes (the ledger hashes it)."""
@@ -276,6 +279,12 @@ def run_batch(
         if progress:
             progress(res)
 
+    budget_env = os.environ.get(BUDGET_ENV)
+    if options.max_cost is not None:
+        # Worker processes and a local Ray inherit it; the tally starts at zero each run.
+        tally = out / ".spend"
+        tally.write_text("0")
+        os.environ[BUDGET_ENV] = f"{options.max_cost}:{tally.resolve()}"
     try:
         if executor == "ray" and todo:
             from copyplate.pipeline.ray_executor import run_on_ray
@@ -297,6 +306,11 @@ def run_batch(
                 finish(run_job(lc, job, plates, out, options))
     finally:
         ledger.close()
+        if options.max_cost is not None:
+            if budget_env is None:
+                os.environ.pop(BUDGET_ENV, None)
+            else:
+                os.environ[BUDGET_ENV] = budget_env
     ordered = [results[j.name] for j in jobs]
     report: dict[str, Any] = {
         "campaign": lc.campaign.id,
@@ -312,6 +326,7 @@ def run_batch(
         entry.update(manifest_summary(out, entry.get("manifest") or ""))
         entry["cost_usd"] = region_cost(entry)
     report["hosted"] = hosted_summary(report["assets"], started)
+    report["hosted"]["max_cost_usd"] = options.max_cost
     path = out / "report.json"
     write_atomic(path, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode())
     write_atomic(out / "junit.xml", junit_xml(report).encode("utf-8"))

@@ -112,6 +112,62 @@ def cost_usd(
     return (None, None) if per is None else (float(per), "per_image")
 
 
+# --- a spending cap for the run, across processes -------------------------------------------
+
+BUDGET_ENV = "COPYPLATE_BUDGET"  # "<max USD>:<spend file>", set by run_batch for --max-cost
+
+
+class Budget:
+    """`copyplate run --max-cost`: a call is made only if what the run has spent, plus
+    what calls in flight may still cost, plus this call's estimate, stays under the cap.
+    The tally is a small file in the output folder, updated under flock, so worker
+    processes share it. The estimate is the table's per-image price; the actual cost
+    replaces it once the answer is in."""
+
+    def __init__(self, cap: float, path: Path) -> None:
+        self.cap, self.path = cap, path
+
+    @classmethod
+    def from_env(cls) -> Budget | None:
+        raw = os.environ.get(BUDGET_ENV)
+        if not raw:
+            return None
+        cap, _, path = raw.partition(":")
+        return cls(float(cap), Path(path))
+
+    def _update(self, fn: Callable[[float], float | None]) -> float:
+        import fcntl
+
+        with self.path.open("a+") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            f.seek(0)
+            try:
+                total = float(f.read().strip() or 0)
+            except ValueError:
+                total = 0.0
+            new = fn(total)
+            if new is not None:
+                f.seek(0)
+                f.truncate()
+                f.write(f"{new:.6f}")
+            return total if new is None else new
+
+    def reserve(self, estimate: float) -> None:
+        def take(total: float) -> float:
+            if total + estimate > self.cap + 1e-9:
+                msg = (
+                    f"--max-cost ${self.cap:g} reached: ${total:.4f} spent or in flight, "
+                    f"this call may cost ${estimate:.4f}"
+                )
+                raise ServiceError(msg)
+            return total + estimate
+
+        self._update(take)
+
+    def settle(self, estimate: float, actual: float | None) -> None:
+        self._update(lambda total: max(0.0, total - estimate + (actual or 0.0)))
+
+
 # --- a limit on requests in flight, across processes ----------------------------------------
 
 
@@ -271,6 +327,18 @@ class ImagesClient:
     def _call(self, endpoint: str, size: str, send: Callable[[], Any]) -> tuple[Image.Image, Call]:
         s = self.settings
         call = Call(uuid.uuid4().hex[:16], time.time(), endpoint, s.model, size, s.quality)
+        budget = Budget.from_env()
+        estimate = 0.0
+        if budget is not None:
+            per_image = (prices().get(s.model) or {}).get("per_image", {})
+            price = per_image.get(s.quality, {}).get(size)
+            if price is None:
+                raise ServiceRefused(
+                    f"--max-cost cannot be kept: the price table has no per-image price for "
+                    f"{s.model} at quality {s.quality!r}, size {size}"
+                )
+            estimate = float(price)
+            budget.reserve(estimate)  # ServiceError when over: the region falls back
         t0 = time.perf_counter()
         try:
             answer = self._send_with_retries(call, send)
@@ -292,6 +360,8 @@ class ImagesClient:
             raise
         finally:
             call.seconds = round(time.perf_counter() - t0, 4)
+            if budget is not None:
+                budget.settle(estimate, call.cost_usd)
 
     def _send_with_retries(self, call: Call, send: Callable[[], Any]) -> Any:
         o = self.openai

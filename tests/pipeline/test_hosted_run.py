@@ -216,3 +216,25 @@ def test_jpeg_and_webp_assets_carry_xmp_too(tmp_path: Path, sample_copy: Any) ->
         # Gradient plates and typesetting only: synthetic, but no trained model involved.
         assert "digitalsourcetype/compositeSynthetic" in xmp
         assert "<copyplate:backend>typeset</copyplate:backend>" in xmp
+
+
+def test_max_cost_stops_calls_and_the_rest_falls_back(
+    tmp_path: Path, images_api: Any, sample_copy: Any
+) -> None:
+    out = tmp_path / "out"
+    r = cli(
+        "run", str(sample_copy("spring-sale")), "--out", str(out), "--locales", "en-US",
+        "--sizes", "square", "--copy-backend", "gpt-image", "--plate-backend", "gradient",
+        "--max-cost", "0.3",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    hosted = report["hosted"]
+    # A call is estimated at the table's per-image price (high, 1024x1024: $0.167) and
+    # costs $0.1789 by its usage: the second call would pass $0.30, so there is one.
+    assert len(images_api.seen) == 1 and hosted["calls"] == 1
+    assert hosted["cost_this_run_usd"] <= 0.3 and hosted["max_cost_usd"] == 0.3
+    (asset,) = report["assets"]
+    fell = [r for r in asset["regions"] if r["fallback"]]
+    assert len(fell) == 4 and hosted["generated_regions"] == 1
+    assert all("--max-cost $0.3 reached" in r["fallback"]["message"] for r in fell)
