@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,20 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     have = ", ".join(c.name for c in caps if c.ok)
     lack = ", ".join(c.name for c in caps if not c.ok) or "nothing"
     return [f"copyplate capabilities: {have}", f"copyplate missing: {lack}"]
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`copyplate ARGS...` in a fresh interpreter, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "copyplate.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @pytest.fixture

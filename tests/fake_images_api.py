@@ -131,7 +131,7 @@ class FakeImagesAPI:
             protocol_version = "HTTP/1.1"
 
             def log_message(self, *args: Any) -> None:
-                pass
+                """Quiet: the tests read `seen`, not an access log on stderr."""
 
             def do_POST(self) -> None:
                 api._handle(self)

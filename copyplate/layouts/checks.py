@@ -171,13 +171,20 @@ def _regions(lc: LoadedCampaign) -> Iterator[Problem]:
 
 def backend_problem(name: str, kind: str) -> str | None:
     """Why copy backend `name` cannot draw regions of `kind`, or None when it can."""
-    from copyplate.renderers.copy.base import TYPESET, copy_renderers, renderer_for
+    from copyplate.renderers.copy.base import (
+        DEFAULT_RENDERER,
+        TYPESET,
+        copy_renderers,
+        load_builtins,
+    )
 
     if name == TYPESET:
         return None
-    renderer_for(kind)  # loads the built-in renderers
+    load_builtins()
     if name not in copy_renderers:
-        known = sorted({TYPESET, *copy_renderers.names()} - {"price", "cta", "qr", "barcode"})
+        # Backends a user picks: `typeset` (copyplate's own per kind) and the others.
+        own = set(DEFAULT_RENDERER.values())
+        known = sorted({TYPESET, *(n for n in copy_renderers.names() if n not in own)})
         return (
             f"unknown copy backend {name!r}{did_you_mean(name, known)} (known: {', '.join(known)})"
         )

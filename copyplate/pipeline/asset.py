@@ -220,10 +220,9 @@ def write_asset(
     data["provenance"]["c2pa"] = (
         {"signed": True, "signer": signing.fingerprint()} if signing else {"signed": False}
     )
-    blob = encode_image(asset.image, fmt, xmp_packet(data))
+    blob = encode_image(asset.image, fmt, xmp_packet(data, prov))
     if signing is not None:
-        mime = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}[fmt]
-        blob = sign(blob, mime, data, image_path.name, asset.plate_image, signing)
+        blob = sign(blob, data, prov, image_path.name, asset.plate_image, signing)
     write_atomic(image_path, blob)
     write_atomic(manifest_path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode())
     return image_path, manifest_path

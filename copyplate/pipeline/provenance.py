@@ -74,11 +74,10 @@ def summary(man: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def xmp_packet(man: dict[str, Any]) -> bytes:
-    """The XMP packet for an asset, from its manifest."""
+def xmp_packet(man: dict[str, Any], prov: dict[str, Any]) -> bytes:
+    """The XMP packet for an asset, from its manifest and its `summary`."""
     for prefix, uri in NS.items():
         ET.register_namespace(prefix, uri)
-    prov = summary(man)
     plate = man.get("plate") or {}
     root = ET.Element(_q("x", "xmpmeta"))
     rdf = ET.SubElement(root, _q("rdf", "RDF"))
@@ -127,6 +126,14 @@ def read_xmp(path: Path) -> str | None:
 
 
 # --- C2PA ----------------------------------------------------------------------------------
+
+# By the file suffixes copyplate writes (asset.write_asset).
+MIME = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
+
+
+def mime_of(name: str) -> str:
+    return MIME.get(name.rsplit(".", 1)[-1].lower(), "image/png")
+
 
 ALGS = ("es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519")
 
@@ -188,9 +195,10 @@ def signer(signing: Signing) -> Any:
 PLATE_INGREDIENT = "plate"
 
 
-def c2pa_manifest(man: dict[str, Any], title: str, with_plate: bool) -> dict[str, Any]:
-    """The C2PA manifest definition for an asset, from its copyplate manifest."""
-    prov = summary(man)
+def c2pa_manifest(
+    man: dict[str, Any], prov: dict[str, Any], title: str, with_plate: bool
+) -> dict[str, Any]:
+    """The C2PA manifest definition for an asset, from its manifest and its `summary`."""
     plate = man.get("plate") or {}
     placed = (
         [
@@ -252,13 +260,18 @@ def c2pa_manifest(man: dict[str, Any], title: str, with_plate: bool) -> dict[str
 
 
 def sign(
-    data: bytes, mime: str, man: dict[str, Any], title: str, plate: Image.Image | None, s: Signing
+    data: bytes,
+    man: dict[str, Any],
+    prov: dict[str, Any],
+    title: str,
+    plate: Image.Image | None,
+    s: Signing,
 ) -> bytes:
-    """`data` (an encoded asset) with a signed C2PA manifest embedded."""
+    """`data`, the encoded asset named `title`, with a signed C2PA manifest embedded."""
     c2pa = _c2pa()
     plate_info = man.get("plate") or {}
     try:
-        builder = c2pa.Builder(c2pa_manifest(man, title, plate is not None))
+        builder = c2pa.Builder(c2pa_manifest(man, prov, title, plate is not None))
         if plate is not None:
             buf = io.BytesIO()
             plate.save(buf, "PNG", compress_level=1)
@@ -275,7 +288,7 @@ def sign(
             }
             builder.add_ingredient(ingredient, "image/png", buf)
         out = io.BytesIO()
-        builder.sign(signer(s), mime, io.BytesIO(data), out)
+        builder.sign(signer(s), mime_of(title), io.BytesIO(data), out)
     except c2pa.C2paError as e:
         msg = f"C2PA signing of {title} failed: {e}"
         raise RenderError(msg) from None
@@ -285,9 +298,7 @@ def sign(
 def read_c2pa(path: Path) -> dict[str, Any] | None:
     """The active C2PA manifest of an asset and its validation state, or None."""
     c2pa = _c2pa()
-    mime = {".png": "image/png", ".jpg": "image/jpeg", ".webp": "image/webp"}.get(
-        path.suffix.lower(), "image/png"
-    )
+    mime = mime_of(path.name)
     try:
         with path.open("rb") as f:
             reader = c2pa.Reader(mime, f)

@@ -18,6 +18,7 @@ import functools
 import hashlib
 import io
 import json
+import math
 import os
 import random
 import re
@@ -47,8 +48,6 @@ def api_size(width: int, height: int, setting: str = "auto") -> str:
     """The API size to ask for: the configured one, or the one nearest the canvas aspect."""
     if setting != "auto":
         return setting
-    import math
-
     aspect = math.log(width / height)
     return min(API_SIZES, key=lambda s: abs(math.log(API_SIZES[s][0] / API_SIZES[s][1]) - aspect))
 
@@ -251,10 +250,9 @@ def retry_after(headers: Any) -> float | None:
     ra = headers.get("retry-after")
     if not ra:
         return None
-    try:
+    with contextlib.suppress(ValueError):
         return max(0.0, float(ra))
-    except ValueError:
-        pass
+    # Not a number of seconds: an HTTP date.
     with contextlib.suppress(TypeError, ValueError):
         when = email.utils.parsedate_to_datetime(ra)
         return max(0.0, when.timestamp() - time.time())
@@ -288,39 +286,28 @@ class ImagesClient:
         self, image: Image.Image, mask: Image.Image, prompt: str, size: str
     ) -> tuple[Image.Image, Call]:
         """Edit `image` where `mask` is transparent. Both must already be `size`."""
-        s = self.settings
         extra: dict[str, Any] = {}
-        if s.input_fidelity is not None:
-            extra["input_fidelity"] = s.input_fidelity
+        if self.settings.input_fidelity is not None:
+            extra["input_fidelity"] = self.settings.input_fidelity
         files = (_png("image.png", image), _png("mask.png", mask))
 
         def send() -> Any:
             return self.client.images.edit(
-                image=files[0],
-                mask=files[1],
-                prompt=prompt,
-                model=s.model,
-                size=size,
-                quality=s.quality,
-                n=1,
-                **extra,
+                image=files[0], mask=files[1], prompt=prompt, **self._asked(size), **extra
             )
 
         return self._call("images.edit", size, send)
 
     def generate(self, prompt: str, size: str) -> tuple[Image.Image, Call]:
-        s = self.settings
-
         def send() -> Any:
-            return self.client.images.generate(
-                prompt=prompt,
-                model=s.model,
-                size=size,
-                quality=s.quality,
-                n=1,
-            )
+            return self.client.images.generate(prompt=prompt, **self._asked(size))
 
         return self._call("images.generate", size, send)
+
+    def _asked(self, size: str) -> dict[str, Any]:
+        """What every request asks for: one image of this model, size and quality."""
+        s = self.settings
+        return {"model": s.model, "size": size, "quality": s.quality, "n": 1}
 
     # -- the retry loop -----------------------------------------------------------------
 

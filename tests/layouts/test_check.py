@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,18 +11,7 @@ import pytest
 
 from copyplate.cli import main
 from copyplate.layouts.loader import check_campaign, load_campaign
-from tests.conftest import SAMPLES, edit_json
-
-
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "copyplate.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-        check=False,
-    )
+from tests.conftest import SAMPLES, edit_json, run_cli
 
 
 def errors_of(path: Path) -> list[str]:

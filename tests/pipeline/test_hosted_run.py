@@ -4,28 +4,21 @@ user runs it: a real subprocess, the official SDK, a local Images API."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+from subprocess import CompletedProcess
 from typing import Any
 
 from copyplate.pipeline.provenance import TRAINED_COMPOSITE, read_c2pa, read_xmp
-from tests.conftest import edit_json
+from tests.conftest import edit_json, run_cli
 from tests.fake_images_api import KEY
 from tests.pipeline.certs import make_chain
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "copyplate.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+def cli(*args: str) -> CompletedProcess[str]:
+    return run_cli(*args, timeout=300)
 
 
-def run_hosted(path: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def run_hosted(path: Path, out: Path, *extra: str) -> CompletedProcess[str]:
     return cli(
         "run",
         str(path),

@@ -15,7 +15,7 @@ from PIL import Image
 
 from copyplate.layouts.loader import load_campaign
 from copyplate.pipeline.run import RunOptions, run_batch
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, run_cli
 
 
 def sample(tmp: Path) -> Path:
@@ -153,11 +153,5 @@ def test_a_locale_without_a_font_fails_alone(tmp_path: Path) -> None:
     assert not verdict["th-TH"]["passed"]
     assert any(f["check"] == "glyphs.missing" for f in verdict["th-TH"]["findings"])
     # `check` stays strict about the same file.
-    chk = subprocess.run(
-        [sys.executable, "-m", "copyplate.cli", "check", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    chk = run_cli("check", str(path), timeout=120)
     assert chk.returncode == 2

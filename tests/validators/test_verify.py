@@ -5,24 +5,18 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
 
+from tests.conftest import run_cli
 from tests.renderers.copy.helpers import campaign, text_region
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "copyplate.cli", "verify", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_cli("verify", *args, timeout=300)
 
 
 @pytest.fixture(scope="module")

@@ -105,7 +105,7 @@ def backend_of(region: Any, campaign_default: str | None, run_default: str | Non
 
 
 def renderer_for(kind: str, name: str | None = None) -> CopyRenderer:
-    _load_builtins()
+    load_builtins()
     if name == TYPESET:
         name = None
     cls = copy_renderers.get(name or DEFAULT_RENDERER[kind])
@@ -117,7 +117,7 @@ def renderer_for(kind: str, name: str | None = None) -> CopyRenderer:
     return cls()
 
 
-def _load_builtins() -> None:
+def load_builtins() -> None:
     # Importing the modules runs their `register` decorators.
     from copyplate.renderers.copy import (  # noqa: F401
         barcode,

@@ -41,20 +41,20 @@ class Frame:
     scale: float
     x: int  # canvas origin in the API image
     y: int
+    cw: int  # canvas size in the API image
+    ch: int
 
     @classmethod
     def fit(cls, width: int, height: int, size: str) -> Frame:
         aw, ah = API_SIZES[size]
         scale = min(aw / width, ah / height)
         cw, ch = round(width * scale), round(height * scale)
-        return cls(width, height, (aw, ah), scale, (aw - cw) // 2, (ah - ch) // 2)
+        return cls(width, height, (aw, ah), scale, (aw - cw) // 2, (ah - ch) // 2, cw, ch)
 
     def to_api(self, canvas: Image.Image) -> Image.Image:
         out = Image.new("RGB", self.api, (128, 128, 128))
-        cw, ch = round(self.width * self.scale), round(self.height * self.scale)
-        out.paste(
-            canvas.convert("RGB").resize((cw, ch), Image.Resampling.LANCZOS), (self.x, self.y)
-        )
+        scaled = canvas.convert("RGB").resize((self.cw, self.ch), Image.Resampling.LANCZOS)
+        out.paste(scaled, (self.x, self.y))
         return out
 
     def mask(self, box: Rect, margin: int) -> Image.Image:
@@ -65,10 +65,9 @@ class Frame:
         y0 = self.y + math.floor((box.y - margin) * self.scale)
         x1 = self.x + math.ceil((box.right + margin) * self.scale)
         y1 = self.y + math.ceil((box.bottom + margin) * self.scale)
-        cw, ch = round(self.width * self.scale), round(self.height * self.scale)
         # Never into the padding: that is not part of the picture.
         x0, y0 = max(x0, self.x), max(y0, self.y)
-        x1, y1 = min(x1, self.x + cw), min(y1, self.y + ch)
+        x1, y1 = min(x1, self.x + self.cw), min(y1, self.y + self.ch)
         m.paste((0, 0, 0, 0), (x0, y0, x1, y1))
         return m
 
@@ -82,8 +81,7 @@ class Frame:
                 msg = f"asked for {self.api[0]}x{self.api[1]}, the answer is {w}x{h}"
                 raise ValueError(msg)
             answer = answer.resize(self.api, Image.Resampling.LANCZOS)
-        cw, ch = round(self.width * self.scale), round(self.height * self.scale)
-        crop = answer.crop((self.x, self.y, self.x + cw, self.y + ch))
+        crop = answer.crop((self.x, self.y, self.x + self.cw, self.y + self.ch))
         return crop.resize((self.width, self.height), Image.Resampling.LANCZOS)
 
 

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from PIL import Image
@@ -10,7 +8,7 @@ from PIL import Image
 from copyplate.layouts.loader import load_campaign
 from copyplate.pipeline.run import RunOptions, run_batch
 from copyplate.renderers.plates.cache import PlateCache
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, run_cli
 
 
 def test_second_run_makes_no_plate(tmp_path: Path) -> None:
@@ -53,16 +51,6 @@ def test_damaged_cache_entry_is_remade(tmp_path: Path) -> None:
     assert cache.get("ab" * 32) is None
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "copyplate.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def test_plate_command(tmp_path: Path) -> None:
     out = tmp_path / "p.png"
     r = run_cli(
@@ -79,10 +67,22 @@ def test_plate_command(tmp_path: Path) -> None:
         "gradient",
         "-o",
         str(out),
+        timeout=300,
     )
     assert r.returncode == 0, r.stderr
     assert Image.open(out).size == (640, 360)
-    bad = run_cli("plate", "--prompt", "x", "--palette", "blue", "-o", str(out))
+    bad = run_cli("plate", "--prompt", "x", "--palette", "blue", "-o", str(out), timeout=300)
     assert bad.returncode == 2 and "--palette" in bad.stderr and "Traceback" not in bad.stderr
-    bad = run_cli("plate", "--prompt", "x", "--palette", "#000000", "--size", "9x9", "-o", str(out))
+    bad = run_cli(
+        "plate",
+        "--prompt",
+        "x",
+        "--palette",
+        "#000000",
+        "--size",
+        "9x9",
+        "-o",
+        str(out),
+        timeout=300,
+    )
     assert bad.returncode == 2 and "--size" in bad.stderr
