@@ -9,7 +9,7 @@ WHEELS := $(wildcard /opt/wheels)
 PIP_FLAGS := $(if $(WHEELS),--find-links $(WHEELS),)
 STAMP := $(VENV)/.setup-stamp
 
-.PHONY: setup system venv demo test lint typecheck schema clean
+.PHONY: setup system venv demo test test-fast lint typecheck schema clean
 
 setup: system venv
 
@@ -28,14 +28,18 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/copyplate demo --out out/demo
 
-test: setup
-	$(BIN)/ruff check copyplate tests bench scripts
-	$(BIN)/mypy
+# CI runs everything; `make test-fast` skips the end-to-end tests marked `slow` (local work).
+test: lint
 	$(BIN)/python -m pytest -n 2 -q
 
+test-fast: lint
+	$(BIN)/python -m pytest -n 2 -q -m "not slow"
+
+# ruff, mypy --strict and the layer contracts (import-linter, docs/architecture.md).
 lint: setup
 	$(BIN)/ruff check copyplate tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 schema: setup
 	$(BIN)/copyplate schema --write

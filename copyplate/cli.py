@@ -41,12 +41,13 @@ def _display(path: Path) -> str:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from copyplate.layouts.loader import check_campaign
+    from copyplate.renderers.copy.base import backend_problem
 
     results: list[dict[str, object]] = []
     n_bad = 0
     for name in args.files:
         path = Path(name)
-        loaded, problems = check_campaign(path, name)
+        loaded, problems = check_campaign(path, name, backend_problem=backend_problem)
         errors = [p for p in problems if p.severity == "error"]
         shown = problems if args.warnings else errors
         n_bad += bool(errors)
@@ -216,12 +217,15 @@ def _run_options(args: argparse.Namespace) -> Any:
     fails before the first asset, not after the hundredth."""
     from copyplate.pipeline.provenance import Signing, signer
     from copyplate.pipeline.run import RunOptions
-    from copyplate.renderers.openai_images import PRICES_ENV, prices
+    from copyplate.renderers.openai_images import PRICES_ENV, HostedSettings, activate, prices
 
-    if args.prices is not None:
-        # Worker processes and a local Ray inherit the environment: one setting for all.
-        os.environ[PRICES_ENV] = str(args.prices.resolve())
-    prices()
+    table = args.prices or (Path(p) if (p := os.environ.get(PRICES_ENV)) else None)
+    table = table.resolve() if table is not None else None
+    old = activate(HostedSettings(table))
+    try:
+        prices()
+    finally:
+        activate(old)
     signing = None
     if args.sign_cert or args.sign_key:
         if not (args.sign_cert and args.sign_key):
@@ -237,7 +241,7 @@ def _run_options(args: argparse.Namespace) -> Any:
     if args.max_cost is not None and not args.max_cost >= 0:
         msg = f"--max-cost: {args.max_cost} is not a non-negative amount of USD"
         raise InputError(msg)
-    return RunOptions(args.validate, args.copy_backend, signing, args.max_cost)
+    return RunOptions(args.validate, args.copy_backend, signing, args.max_cost, table)
 
 
 class _Progress:
@@ -289,8 +293,8 @@ def _size(text: str) -> tuple[int, int]:
 def cmd_plate(args: argparse.Namespace) -> int:
     import re
 
+    from copyplate.fileio import write_atomic
     from copyplate.renderers.plates.base import PlateRequest, plate_generator
-    from copyplate.reports.files import write_atomic
 
     w, h = _size(args.size)
     palette = tuple(c.strip() for c in args.palette.split(",") if c.strip())

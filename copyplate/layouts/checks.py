@@ -9,10 +9,11 @@ from collections.abc import Iterator
 
 from copyplate.errors import Problem
 from copyplate.fonts import FontFace, describe_chars, uncovered
+from copyplate.gs1 import barcode_problem
 from copyplate.layouts.decks import CopyEntry
 from copyplate.layouts.geometry import canvas, safe_rect
 from copyplate.layouts.jsonsource import join_pointer
-from copyplate.layouts.loader import LoadedCampaign, resolve_font
+from copyplate.layouts.loader import BackendCheck, LoadedCampaign, resolve_font
 from copyplate.layouts.locales import LocaleProblem, currency_digits, known_currencies, locale_info
 from copyplate.layouts.models import (
     TEXT_KINDS,
@@ -26,32 +27,18 @@ from copyplate.layouts.models import (
     TextRegion,
 )
 from copyplate.layouts.sources import did_you_mean, safe_path
+from copyplate.limits import MAX_IMAGE_PIXELS
 
 TextLike = TextRegion | PriceRegion | CtaRegion
 
-MAX_IMAGE_PIXELS = 64_000_000
-
-
-def gtin_check_digit(body: str) -> int:
-    """GS1 check digit for the digits before it (EAN-13: 12 digits, UPC-A: 11)."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10
-
-
-def barcode_problem(symbology: str, digits: str) -> str | None:
-    want = 13 if symbology == "ean13" else 12
-    if not re.fullmatch(r"[0-9]+", digits) or len(digits) != want:
-        return f"{symbology} needs exactly {want} digits (got {digits!r})"
-    check = gtin_check_digit(digits[:-1])
-    if int(digits[-1]) != check:
-        return f"{symbology} check digit of {digits!r} is wrong: it should end in {check}"
-    return None
-
-
-def semantic_problems(lc: LoadedCampaign) -> list[Problem]:
+def semantic_problems(
+    lc: LoadedCampaign, backend_problem: BackendCheck | None = None
+) -> list[Problem]:
     out: list[Problem] = []
-    for rule in (_unique_ids, _colors, _fonts, _locales, _regions, _backends, _copy):
+    for rule in (_unique_ids, _colors, _fonts, _locales, _regions, _copy):
         out.extend(rule(lc))
+    if backend_problem is not None:
+        out.extend(_backends(lc, backend_problem))
     return out
 
 
@@ -169,31 +156,7 @@ def _regions(lc: LoadedCampaign) -> Iterator[Problem]:
                 yield lc.doc.problem(f"{base}/src", msg)
 
 
-def backend_problem(name: str, kind: str) -> str | None:
-    """Why copy backend `name` cannot draw regions of `kind`, or None when it can."""
-    from copyplate.renderers.copy.base import (
-        DEFAULT_RENDERER,
-        TYPESET,
-        copy_renderers,
-        load_builtins,
-    )
-
-    if name == TYPESET:
-        return None
-    load_builtins()
-    if name not in copy_renderers:
-        # Backends a user picks: `typeset` (copyplate's own per kind) and the others.
-        own = set(DEFAULT_RENDERER.values())
-        known = sorted({TYPESET, *(n for n in copy_renderers.names() if n not in own)})
-        return (
-            f"unknown copy backend {name!r}{did_you_mean(name, known)} (known: {', '.join(known)})"
-        )
-    if kind not in copy_renderers.get(name).kinds:
-        return f"copy backend {name!r} cannot draw {kind} regions"
-    return None
-
-
-def _backends(lc: LoadedCampaign) -> Iterator[Problem]:
+def _backends(lc: LoadedCampaign, backend_problem: BackendCheck) -> Iterator[Problem]:
     c = lc.campaign
     if c.copy_backend is not None:
         msg = backend_problem(c.copy_backend, "text")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,10 @@ from copyplate.layouts.models import (
     RegionBase,
 )
 from copyplate.layouts.sources import safe_path, step, validation_problems
+
+# Why copy backend `name` cannot draw regions of `kind` (None when it can). The renderers
+# know their backends and hand this in: the layouts layer does not import them.
+BackendCheck = Callable[[str, str], str | None]
 
 
 @dataclass
@@ -197,13 +202,17 @@ def _collect_copy(
 
 
 def check_campaign(
-    path: Path, display: str | None = None, per_job_coverage: bool = False
+    path: Path,
+    display: str | None = None,
+    per_job_coverage: bool = False,
+    backend_problem: BackendCheck | None = None,
 ) -> tuple[LoadedCampaign | None, list[Problem]]:
     """Every problem with the campaign at `path` and its decks. Never raises for bad input.
 
     With `per_job_coverage`, copy no font can draw is a warning: a batch still runs and the
     assets of that locale fail on their own, with a glyphs finding (what `run` wants;
-    `check` keeps it an error)."""
+    `check` keeps it an error). `backend_problem` (from the renderers, which this layer
+    does not import) checks the copy backends the campaign names."""
     from copyplate.layouts.checks import semantic_problems
 
     doc = load_json(path, display)
@@ -224,7 +233,7 @@ def check_campaign(
     copy, deck_problems, complete = _collect_copy(doc, camp, path.parent)
     problems += deck_problems
     loaded = LoadedCampaign(path, doc, camp, copy, copy_complete=complete)
-    problems += semantic_problems(loaded)
+    problems += semantic_problems(loaded, backend_problem)
     problems.sort(key=lambda p: (p.file != doc.display, p.file, p.line or 0, p.column or 0))
     loaded.warnings = [p for p in problems if p.severity == "warning"]
     if per_job_coverage:
@@ -254,9 +263,12 @@ def _without_unknown_keys(data: Any, err: ValidationError) -> Any:
 
 
 def load_campaign(
-    path: Path, display: str | None = None, per_job_coverage: bool = False
+    path: Path,
+    display: str | None = None,
+    per_job_coverage: bool = False,
+    backend_problem: BackendCheck | None = None,
 ) -> LoadedCampaign:
-    loaded, problems = check_campaign(path, display, per_job_coverage)
+    loaded, problems = check_campaign(path, display, per_job_coverage, backend_problem)
     if loaded is None:
         raise LayoutError(problems)
     return loaded

@@ -16,14 +16,15 @@ from typing import Any
 
 from PIL import Image, ImageCms
 
+from copyplate.fileio import write_atomic
+from copyplate.findings import Finding
 from copyplate.layouts.geometry import safe_rect
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.layouts.models import BarcodeRegion, OutputSize, QrRegion, Region
 from copyplate.pipeline.plan import Job
 from copyplate.pipeline.provenance import XMP_KEY, Signing, sign, summary, xmp_packet
 from copyplate.renderers.copy.base import Layer, RenderContext, backend_of, renderer_for
-from copyplate.reports.files import write_atomic
-from copyplate.validators.finding import Finding
+from copyplate.renderers.plates.base import PlateRequest
 
 MANIFEST_VERSION = 1
 
@@ -47,9 +48,7 @@ class RenderedAsset:
         )
 
 
-def plate_request(lc: LoadedCampaign, size: OutputSize, variant: str) -> Any:
-    from copyplate.renderers.plates.base import PlateRequest
-
+def plate_request(lc: LoadedCampaign, size: OutputSize, variant: str) -> PlateRequest:
     p = lc.campaign.plate
     seed = next(
         (v.seed for v in lc.campaign.variants if v.id == variant and v.seed is not None), p.seed

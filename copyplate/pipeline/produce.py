@@ -9,6 +9,7 @@ from typing import Any
 
 from PIL import Image
 
+from copyplate.findings import Finding
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.pipeline.asset import RenderedAsset, manifest, render_copy
 from copyplate.pipeline.plan import Job
@@ -21,7 +22,6 @@ from copyplate.pipeline.replan import (
 )
 from copyplate.renderers.copy.base import TYPESET
 from copyplate.validators.base import AssetView, RegionSpec, validate_asset
-from copyplate.validators.finding import Finding
 
 Inpaint = Callable[[Image.Image, Image.Image], Image.Image]
 # Findings no relaxation can fix: the copy or payload itself is wrong.

@@ -10,16 +10,19 @@ the driver, which alone writes the ledger.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from PIL import Image
 
-from copyplate.errors import MissingCapability
+from copyplate.errors import CopyplateError, MissingCapability
+from copyplate.layouts.loader import LoadedCampaign, load_campaign
+from copyplate.pipeline.executors import BatchSpec, Finish
+from copyplate.pipeline.job import AssetResult, PlateSource, run_job, take_calls
 from copyplate.pipeline.plan import Job
+from copyplate.renderers.plates.base import PlateRequest, plate_generator
 
-_CAMPAIGNS: dict[str, Any] = {}
+_CAMPAIGNS: dict[str, LoadedCampaign] = {}
 
 
 def _ray() -> Any:
@@ -34,56 +37,35 @@ class PlateMaker:
     """Ray actor body: one plate generator, loaded once, making plates as PNG bytes."""
 
     def __init__(self, backend: str, hosted: Any = None) -> None:
-        from copyplate.renderers.plates.base import plate_generator
-
         self.generator = plate_generator(backend, hosted)
 
-    def make(self, req: Any) -> tuple[bytes, dict[str, Any]]:
+    def make(self, req: PlateRequest) -> tuple[bytes, dict[str, Any]]:
         """The plate as PNG bytes, and what making it took (a hosted model's calls)."""
-        from copyplate.pipeline.run import take_calls
-
         buf = io.BytesIO()
         self.generator.generate(req).save(buf, "PNG", compress_level=1)
         calls = take_calls(self.generator)
         return buf.getvalue(), ({"calls": calls} if calls else {})
 
 
-def copy_task(
-    campaign: str,
-    display: str,
-    backend: str,
-    job: Job,
-    plate: tuple[bytes, dict[str, Any]],
-    out: str,
-    options: Any,
-) -> Any:
+def copy_task(spec: BatchSpec, job: Job, plate: tuple[bytes, dict[str, Any]]) -> AssetResult:
     """Ray task body: render, validate, retry and write one asset over a given plate."""
-    from copyplate.layouts.loader import load_campaign
-    from copyplate.pipeline.asset import plate_request
-    from copyplate.pipeline.run import PlateSource, run_job
-    from copyplate.renderers.plates.base import plate_generator
-
-    if campaign not in _CAMPAIGNS:  # once per worker process
-        _CAMPAIGNS[campaign] = load_campaign(Path(campaign), display, per_job_coverage=True)
-    lc = _CAMPAIGNS[campaign]
-    plates = PlateSource(plate_generator(backend, lc.campaign.gpt_image))
-    req = plate_request(lc, lc.size(job.size), job.variant)
+    key = str(spec.campaign)
+    if key not in _CAMPAIGNS:  # once per worker process
+        _CAMPAIGNS[key] = load_campaign(spec.campaign, spec.display, per_job_coverage=True)
+    lc = _CAMPAIGNS[key]
+    plates = PlateSource(plate_generator(spec.plate_backend, lc.campaign.gpt_image))
     png, meta = plate
-    plates.preload(
-        req.key(plates.generator.model_id), Image.open(io.BytesIO(png)).convert("RGB"), meta
-    )
-    return run_job(lc, job, plates, Path(out), options)
+    plates.preload(plates.key(lc, job), Image.open(io.BytesIO(png)).convert("RGB"), meta)
+    return run_job(lc, job, plates, spec.out, spec.options)
 
 
-def _result(ray: Any, ref: Any, job: Job) -> Any:
+def _result(ray: Any, ref: Any, job: Job) -> AssetResult:
     """A task's result; copyplate's own errors come back as themselves: a fatal one stops
     the batch as it would locally, any other fails that job (a plate that could not be
     made fails the tasks that needed it)."""
-    from copyplate.errors import CopyplateError
-    from copyplate.pipeline.run import AssetResult
-
     try:
-        return ray.get(ref)
+        res: AssetResult = ray.get(ref)
+        return res
     except ray.exceptions.RayTaskError as e:
         cause = getattr(e, "cause", None)
         if not isinstance(cause, CopyplateError):
@@ -93,44 +75,49 @@ def _result(ray: Any, ref: Any, job: Job) -> Any:
         return AssetResult(job, "", "", False, error=str(cause))
 
 
-def run_on_ray(
-    lc: Any,
-    todo: list[Job],
-    backend: str,
-    model_id: str,
-    out: Path,
-    options: Any,
-    address: str | None,
-    finish: Callable[[Any], None],
-) -> None:
-    ray = _ray()
-    from copyplate.pipeline.asset import plate_request
+@dataclass
+class RayExecutor:
+    """`--executor ray [--ray-address ADDR]`: a local Ray, or the cluster at ADDR."""
 
-    started_here = not ray.is_initialized()
-    if started_here:
-        ray.init(
-            address=address, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True
-        )
-    try:
-        gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
-        maker = ray.remote(num_gpus=gpus)(PlateMaker).remote(backend, lc.campaign.gpt_image)
-        task = ray.remote(num_cpus=1)(copy_task)
-        plates: dict[str, Any] = {}
-        pending = []
-        jobs = {}
-        for job in todo:
-            req = plate_request(lc, lc.size(job.size), job.variant)
-            key = req.key(model_id)
-            if key not in plates:
-                plates[key] = maker.make.remote(req)
-            ref = task.remote(
-                str(lc.path), lc.display, backend, job, plates[key], str(out), options
-            )
-            pending.append(ref)
-            jobs[ref] = job
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            finish(_result(ray, done[0], jobs[done[0]]))
-    finally:
+    address: str | None = None
+    name: ClassVar[str] = "ray"
+
+    def run(
+        self,
+        spec: BatchSpec,
+        lc: LoadedCampaign,
+        plates: PlateSource,
+        todo: list[Job],
+        finish: Finish,
+    ) -> None:
+        if not todo:
+            return
+        ray = _ray()
+        started_here = not ray.is_initialized()
         if started_here:
-            ray.shutdown()
+            ray.init(
+                address=self.address,
+                include_dashboard=False,
+                log_to_driver=False,
+                ignore_reinit_error=True,
+            )
+        try:
+            gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
+            maker = ray.remote(num_gpus=gpus)(PlateMaker).remote(
+                spec.plate_backend, lc.campaign.gpt_image
+            )
+            task = ray.remote(num_cpus=1)(copy_task)
+            made: dict[str, Any] = {}
+            jobs = {}
+            for job in todo:
+                key = plates.key(lc, job)
+                if key not in made:
+                    made[key] = maker.make.remote(plates.request(lc, job))
+                jobs[task.remote(spec, job, made[key])] = job
+            pending = list(jobs)
+            while pending:
+                done, pending = ray.wait(pending, num_returns=1)
+                finish(_result(ray, done[0], jobs[done[0]]))
+        finally:
+            if started_here:
+                ray.shutdown()

@@ -25,12 +25,12 @@ from typing import Any
 
 from PIL import Image
 
+from copyplate.findings import Finding
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.layouts.models import Region, RegionBase
 from copyplate.pipeline.asset import draw_region
 from copyplate.pipeline.plan import Job
 from copyplate.renderers.copy.base import TYPESET, Layer
-from copyplate.validators.finding import Finding
 
 MAX_ATTEMPTS = 3
 ECC_UP = {"L": "M", "M": "Q", "Q": "H"}

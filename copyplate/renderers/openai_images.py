@@ -81,8 +81,8 @@ def _price_table(path: str) -> dict[str, Any]:
 
 
 def prices() -> dict[str, Any]:
-    """The price table: COPYPLATE_PRICES when set, else the packaged one."""
-    return _price_table(os.environ.get(PRICES_ENV) or str(PRICES))
+    """The price table this process uses (see `activate`): by default the packaged one."""
+    return _price_table(str(_ACTIVE.prices or PRICES))
 
 
 def cost_usd(
@@ -113,9 +113,7 @@ def cost_usd(
 
 # --- a spending cap for the run, across processes -------------------------------------------
 
-BUDGET_ENV = "COPYPLATE_BUDGET"  # "<max USD>:<spend file>", set by run_batch for --max-cost
-
-
+@dataclass(frozen=True)
 class Budget:
     """`copyplate run --max-cost`: a call is made only if what the run has spent, plus
     what calls in flight may still cost, plus this call's estimate, stays under the cap.
@@ -123,16 +121,8 @@ class Budget:
     processes share it. The estimate is the table's per-image price; the actual cost
     replaces it once the answer is in."""
 
-    def __init__(self, cap: float, path: Path) -> None:
-        self.cap, self.path = cap, path
-
-    @classmethod
-    def from_env(cls) -> Budget | None:
-        raw = os.environ.get(BUDGET_ENV)
-        if not raw:
-            return None
-        cap, _, path = raw.partition(":")
-        return cls(float(cap), Path(path))
+    cap: float
+    path: Path
 
     def _update(self, fn: Callable[[float], float | None]) -> float:
         import fcntl
@@ -165,6 +155,26 @@ class Budget:
 
     def settle(self, estimate: float, actual: float | None) -> None:
         self._update(lambda total: max(0.0, total - estimate + (actual or 0.0)))
+
+
+@dataclass(frozen=True)
+class HostedSettings:
+    """What a run tells the hosted backends: its price table and its spending cap. It
+    travels inside the run options to worker processes and Ray tasks, which `activate` it
+    before their first call."""
+
+    prices: Path | None = None  # None: the packaged table
+    budget: Budget | None = None
+
+
+_ACTIVE = HostedSettings()
+
+
+def activate(settings: HostedSettings) -> HostedSettings:
+    """Use `settings` in this process from now on; returns the ones it replaces."""
+    global _ACTIVE
+    old, _ACTIVE = _ACTIVE, settings
+    return old
 
 
 # --- a limit on requests in flight, across processes ----------------------------------------
@@ -314,7 +324,7 @@ class ImagesClient:
     def _call(self, endpoint: str, size: str, send: Callable[[], Any]) -> tuple[Image.Image, Call]:
         s = self.settings
         call = Call(uuid.uuid4().hex[:16], time.time(), endpoint, s.model, size, s.quality)
-        budget = Budget.from_env()
+        budget = _ACTIVE.budget
         estimate = 0.0
         if budget is not None:
             per_image = (prices().get(s.model) or {}).get("per_image", {})

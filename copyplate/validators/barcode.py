@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from copyplate.layouts.checks import barcode_problem
+from copyplate.findings import Finding
+from copyplate.gs1 import barcode_problem
 from copyplate.validators.base import AssetView, RegionSpec, validators
 from copyplate.validators.codes import (
     decode,
@@ -13,7 +14,6 @@ from copyplate.validators.codes import (
     quiet_zone_modules,
     zbar_finding,
 )
-from copyplate.validators.finding import Finding
 
 QUIET = {"ean13": (11, 7), "upca": (9, 9)}
 LINEAR = ("EAN13", "UPCA")

@@ -11,9 +11,9 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from copyplate.findings import Finding
 from copyplate.layouts.geometry import Rect
 from copyplate.registry import Registry
-from copyplate.validators.finding import Finding
 
 COPY_KINDS = ("text", "price", "cta")
 

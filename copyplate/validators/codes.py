@@ -12,8 +12,8 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from copyplate.errors import MissingCapability
+from copyplate.findings import Finding
 from copyplate.layouts.geometry import Rect
-from copyplate.validators.finding import Finding
 
 
 def zxing() -> Any:

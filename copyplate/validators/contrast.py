@@ -12,8 +12,8 @@ from typing import ClassVar
 import numpy as np
 
 from copyplate.color import apca_lc, apca_minimum, relative_luminance, wcag_large_text, wcag_ratio
+from copyplate.findings import Finding
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
-from copyplate.validators.finding import Finding
 from copyplate.validators.imaging import Mask, core, region_mask, ring, runs, text_rect
 
 TAIL = 5.0

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from copyplate.findings import Finding
 from copyplate.layouts.geometry import Rect
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
-from copyplate.validators.finding import Finding
 from copyplate.validators.imaging import region_mask
 
 

@@ -8,10 +8,10 @@ from typing import Any, ClassVar
 import cv2
 import numpy as np
 
+from copyplate.findings import Finding
 from copyplate.fonts import IGNORABLE, coverage, describe_chars
-from copyplate.renderers.copy.textlayout import BIDI_CONTROLS
+from copyplate.textlayout import BIDI_CONTROLS
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
-from copyplate.validators.finding import Finding
 from copyplate.validators.imaging import region_mask
 
 

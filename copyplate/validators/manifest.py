@@ -14,11 +14,10 @@ from PIL import Image
 from copyplate.errors import InputError, Problem
 from copyplate.layouts.jsonsource import load_json
 from copyplate.layouts.sources import safe_path
+from copyplate.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
 from copyplate.validators.base import AssetView, RegionSpec
 
 SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
-MAX_IMAGE_PIXELS = 64_000_000  # 8000 x 8000: larger is refused before decoding
-MAX_IMAGE_BYTES = 200 * 1024 * 1024
 
 
 class ManifestError(InputError):

@@ -32,9 +32,9 @@ from PIL import Image, ImageOps
 
 from copyplate.capabilities import tessdata_dir
 from copyplate.errors import MissingCapability
-from copyplate.renderers.copy.textlayout import BIDI_CONTROLS
+from copyplate.findings import Finding
+from copyplate.textlayout import BIDI_CONTROLS
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
-from copyplate.validators.finding import Finding
 from copyplate.validators.imaging import region_mask, runs, text_rect
 from copyplate.validators.reference import compare
 

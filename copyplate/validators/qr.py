@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from copyplate.findings import Finding
 from copyplate.validators.base import AssetView, RegionSpec, validators
 from copyplate.validators.codes import (
     decode,
@@ -13,7 +14,6 @@ from copyplate.validators.codes import (
     quiet_zone_modules,
     zbar_finding,
 )
-from copyplate.validators.finding import Finding
 
 MIN_QUIET = 4
 DEFAULT_MIN_MODULE_PX = 2

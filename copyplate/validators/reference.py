@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw
 
 from copyplate.fonts import FontFace, FontIndex
-from copyplate.renderers.copy.textlayout import TextSetter, load_font
+from copyplate.textlayout import TextSetter, load_font
 from copyplate.validators.base import AssetView, RegionSpec
 from copyplate.validators.imaging import Mask, glyph_coverage, text_rect
 

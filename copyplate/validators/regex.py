@@ -6,10 +6,10 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
+from copyplate.findings import Finding
 from copyplate.layouts.locales import DIGIT_ZERO, LocaleProblem, locale_info
-from copyplate.renderers.copy.textlayout import BIDI_CONTROLS
+from copyplate.textlayout import BIDI_CONTROLS
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
-from copyplate.validators.finding import Finding
 
 
 def _plain(text: str) -> str:

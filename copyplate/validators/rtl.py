@@ -15,10 +15,10 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
+from copyplate.findings import Finding
 from copyplate.fonts import FontFace
-from copyplate.renderers.copy.textlayout import BIDI_CONTROLS, TextSetter
+from copyplate.textlayout import BIDI_CONTROLS, TextSetter
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
-from copyplate.validators.finding import Finding
 from copyplate.validators.imaging import glyph_coverage, region_mask, text_rect
 from copyplate.validators.reference import faces_for, match_line, render_line
 

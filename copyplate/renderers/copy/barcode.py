@@ -9,12 +9,12 @@ from PIL import Image, ImageDraw
 
 from copyplate.color import parse_hex
 from copyplate.errors import MissingCapability
+from copyplate.findings import Finding
 from copyplate.fonts import FontIndex
-from copyplate.layouts.checks import barcode_problem
+from copyplate.gs1 import barcode_problem
 from copyplate.layouts.models import BarcodeRegion, RegionBase
 from copyplate.renderers.copy.base import Layer, RenderContext, copy_renderers, payload_of
-from copyplate.renderers.copy.textlayout import load_font
-from copyplate.validators.finding import Finding
+from copyplate.textlayout import load_font
 
 # GS1 General Specifications, figure 5.2.1.2.1-2: the three digit sets and first-digit parity.
 L_CODES = [

@@ -7,11 +7,12 @@ from typing import Any, ClassVar, Protocol
 
 from PIL import Image
 
+from copyplate.findings import Finding
 from copyplate.layouts.geometry import Rect
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.layouts.models import OutputSize, RegionBase
+from copyplate.layouts.sources import did_you_mean
 from copyplate.registry import Registry
-from copyplate.validators.finding import Finding
 
 
 @dataclass
@@ -128,3 +129,20 @@ def load_builtins() -> None:
         qr,
         typeset,
     )
+
+
+def backend_problem(name: str, kind: str) -> str | None:
+    """Why copy backend `name` cannot draw regions of `kind`, or None when it can."""
+    if name == TYPESET:
+        return None
+    load_builtins()
+    if name not in copy_renderers:
+        # Backends a user picks: `typeset` (copyplate's own per kind) and the others.
+        own = set(DEFAULT_RENDERER.values())
+        known = sorted({TYPESET, *(n for n in copy_renderers.names() if n not in own)})
+        return (
+            f"unknown copy backend {name!r}{did_you_mean(name, known)} (known: {', '.join(known)})"
+        )
+    if kind not in copy_renderers.get(name).kinds:
+        return f"copy backend {name!r} cannot draw {kind} regions"
+    return None

@@ -21,11 +21,11 @@ from typing import Any, ClassVar
 from PIL import Image
 
 from copyplate.errors import ServiceError
+from copyplate.findings import Finding
 from copyplate.layouts.geometry import Rect
 from copyplate.layouts.models import CtaRegion, PriceRegion, RegionBase, TextRegion
 from copyplate.renderers.copy.base import Layer, RenderContext, copy_of, copy_renderers
 from copyplate.renderers.openai_images import API_SIZES, api_size, client_for
-from copyplate.validators.finding import Finding
 
 TextLike = TextRegion | PriceRegion | CtaRegion
 NAME = "gpt-image"

@@ -7,9 +7,9 @@ from typing import ClassVar
 from PIL import Image, ImageOps
 
 from copyplate.errors import RenderError
-from copyplate.layouts.checks import MAX_IMAGE_PIXELS
 from copyplate.layouts.models import ImageRegion, LogoRegion, RegionBase
 from copyplate.layouts.sources import safe_path
+from copyplate.limits import MAX_IMAGE_PIXELS
 from copyplate.renderers.copy.base import Layer, RenderContext, copy_renderers
 
 

@@ -12,9 +12,9 @@ from PIL import Image, ImageDraw
 
 from copyplate.color import parse_hex
 from copyplate.errors import MissingCapability
+from copyplate.findings import Finding
 from copyplate.layouts.models import QrRegion, RegionBase
 from copyplate.renderers.copy.base import Layer, RenderContext, copy_renderers, payload_of
-from copyplate.validators.finding import Finding
 
 
 def qr_matrix(payload: str, ecc: str) -> tuple[list[bytearray], int]:

@@ -8,13 +8,13 @@ import numpy as np
 from PIL import Image
 
 from copyplate.color import luminance_tails, parse_hex, wcag_large_text, worst_ratio
+from copyplate.findings import Finding
 from copyplate.fonts import describe_chars
 from copyplate.layouts.geometry import Rect
 from copyplate.layouts.models import CtaRegion, PriceRegion, RegionBase, TextRegion
 from copyplate.renderers.copy.base import Layer, RenderContext, copy_of, copy_renderers
 from copyplate.renderers.copy.shapes import shape_image, text_area
-from copyplate.renderers.copy.textlayout import Direction, Layout, TextSetter
-from copyplate.validators.finding import Finding
+from copyplate.textlayout import Direction, Layout, TextSetter
 
 TextLike = TextRegion | PriceRegion | CtaRegion
 SCRIM_ALPHA = 224

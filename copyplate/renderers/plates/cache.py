@@ -11,7 +11,7 @@ from typing import Any
 
 from PIL import Image
 
-from copyplate.reports.files import write_atomic
+from copyplate.fileio import write_atomic
 
 
 def default_cache_dir() -> Path:

@@ -11,7 +11,7 @@ from PIL import Image
 
 from copyplate.color import luminance_tails, parse_hex, worst_ratio
 from copyplate.errors import InputError, MissingCapability
-from copyplate.renderers.copy import textlayout
+from copyplate import textlayout
 from copyplate.renderers.copy.barcode import ean13_modules
 from copyplate.renderers.copy.base import renderer_for
 from tests.renderers.copy.helpers import campaign, render, replace_copy, text_region

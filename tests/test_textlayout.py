@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from copyplate.fonts import FontFace, FontIndex
-from copyplate.renderers.copy.textlayout import TextSetter, break_opportunities
+from copyplate.textlayout import TextSetter, break_opportunities
 
 
 def face(family: str, style: str = "Bold") -> FontFace:

@@ -1,0 +1,111 @@
+"""Where a batch's jobs run: in this process, in worker processes, or on Ray
+(ray_executor.py). Each is an `Executor`; the batch hands it the jobs still to do and a
+`finish` callback that records each result (the driver alone writes the ledger)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+from copyplate.layouts.loader import LoadedCampaign, load_campaign
+from copyplate.pipeline.job import AssetResult, PlateSource, RunOptions, run_job
+from copyplate.pipeline.plan import Job
+from copyplate.renderers.plates.base import plate_generator
+from copyplate.renderers.plates.cache import PlateCache
+
+Finish = Callable[[AssetResult], None]
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """What a job needs besides itself, in a form that crosses process boundaries: workers
+    load the campaign again from its path instead of unpickling a loaded one."""
+
+    campaign: Path
+    display: str
+    plate_backend: str
+    plate_cache: Path | None
+    out: Path
+    options: RunOptions
+
+
+class Executor(Protocol):
+    name: ClassVar[str]
+
+    def run(
+        self,
+        spec: BatchSpec,
+        lc: LoadedCampaign,
+        plates: PlateSource,
+        todo: list[Job],
+        finish: Finish,
+    ) -> None: ...
+
+
+class SerialExecutor:
+    """Every job in this process, one after another."""
+
+    name: ClassVar[str] = "serial"
+
+    def run(
+        self,
+        spec: BatchSpec,
+        lc: LoadedCampaign,
+        plates: PlateSource,
+        todo: list[Job],
+        finish: Finish,
+    ) -> None:
+        for job in todo:
+            finish(run_job(lc, job, plates, spec.out, spec.options))
+
+
+@dataclass
+class _WorkerState:
+    lc: LoadedCampaign
+    plates: PlateSource
+    spec: BatchSpec
+
+
+_STATE: list[_WorkerState] = []  # one per worker process, set by its initializer
+
+
+def _init_worker(spec: BatchSpec) -> None:
+    lc = load_campaign(spec.campaign, spec.display, per_job_coverage=True)
+    cache = PlateCache(spec.plate_cache) if spec.plate_cache else None
+    plates = PlateSource(plate_generator(spec.plate_backend, lc.campaign.gpt_image), cache)
+    _STATE[:] = [_WorkerState(lc, plates, spec)]
+
+
+def _work(job: Job) -> AssetResult:
+    w = _STATE[0]
+    return run_job(w.lc, job, w.plates, w.spec.out, w.spec.options)
+
+
+@dataclass
+class ProcessExecutor:
+    """`--workers N`: a pool of processes, each loading the campaign and its fonts and
+    OCR engines once. The driver makes every plate first, so workers read them from the
+    plate cache instead of each making its own."""
+
+    workers: int
+    name: ClassVar[str] = "processes"
+
+    def run(
+        self,
+        spec: BatchSpec,
+        lc: LoadedCampaign,
+        plates: PlateSource,
+        todo: list[Job],
+        finish: Finish,
+    ) -> None:
+        if self.workers <= 1 or len(todo) <= 1:
+            SerialExecutor().run(spec, lc, plates, todo, finish)
+            return
+        for job in todo:
+            plates.get(lc, job)
+        with ProcessPoolExecutor(self.workers, initializer=_init_worker, initargs=(spec,)) as pool:
+            for res in pool.map(_work, todo):
+                finish(res)
