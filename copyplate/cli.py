@@ -107,17 +107,25 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from copyplate.layouts.schema import SCHEMA_PATH, schema_text, write_schema
+    from copyplate.layouts import schema as campaign
+    from copyplate.validators import contract as manifest
 
+    published = [
+        (campaign.SCHEMA_PATH, campaign.schema_text()),
+        (manifest.SCHEMA_PATH, manifest.schema_text()),
+    ]
     if args.write:
-        _err(f"wrote {write_schema()}")
+        for path, text in published:
+            path.write_text(text, encoding="utf-8")
+            _err(f"wrote {path}")
     elif args.check:
-        current = SCHEMA_PATH.read_text(encoding="utf-8") if SCHEMA_PATH.exists() else ""
-        if current != schema_text():
-            raise InputError(f"{SCHEMA_PATH} is out of date: run `copyplate schema --write`")
-        _err(f"{SCHEMA_PATH} is up to date")
+        for path, text in published:
+            current = path.read_text(encoding="utf-8") if path.exists() else ""
+            if current != text:
+                raise InputError(f"{path} is out of date: run `copyplate schema --write`")
+            _err(f"{path} is up to date")
     else:
-        sys.stdout.write(schema_text())
+        sys.stdout.write(published[1 if args.manifest else 0][1])
     return ExitCode.OK
 
 
@@ -390,10 +398,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("-v", "--verbose", action="store_true", help="show passing findings too")
     v.set_defaults(func=cmd_verify)
 
-    s = sub.add_parser("schema", help="print the campaign JSON Schema")
+    s = sub.add_parser("schema", help="print the campaign (or manifest) JSON Schema")
+    s.add_argument("--manifest", action="store_true", help="the manifest's schema (verify)")
     g = s.add_mutually_exclusive_group()
-    g.add_argument("--write", action="store_true", help="rewrite the packaged schema file")
-    g.add_argument("--check", action="store_true", help="fail if the packaged file is stale")
+    g.add_argument("--write", action="store_true", help="rewrite both packaged schema files")
+    g.add_argument("--check", action="store_true", help="fail if a packaged file is stale")
     s.set_defaults(func=cmd_schema)
 
     d = sub.add_parser("doctor", help="list capabilities and what is missing")

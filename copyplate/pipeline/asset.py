@@ -25,6 +25,8 @@ from copyplate.pipeline.plan import Job
 from copyplate.pipeline.provenance import XMP_KEY, Signing, sign, summary, xmp_packet
 from copyplate.renderers.copy.base import Layer, RenderContext, backend_of, renderer_for
 from copyplate.renderers.plates.base import PlateRequest
+from copyplate.validators.contract import Manifest
+from copyplate.validators.manifest import parse_manifest
 
 MANIFEST_VERSION = 1
 
@@ -115,7 +117,13 @@ def render_copy(
     return canvas.convert("RGB"), layers
 
 
-def manifest(lc: LoadedCampaign, asset: RenderedAsset, image_name: str) -> dict[str, Any]:
+def manifest(lc: LoadedCampaign, asset: RenderedAsset, image_name: str) -> Manifest:
+    """The asset's manifest as the validators read it (typed, checked like any other)."""
+    return parse_manifest(manifest_data(lc, asset, image_name))
+
+
+def manifest_data(lc: LoadedCampaign, asset: RenderedAsset, image_name: str) -> dict[str, Any]:
+    """The manifest as written: key order is part of the file's bytes."""
     regions: list[dict[str, Any]] = []
     by_id = {r.id: r for r in lc.campaign.regions}
     for layer in asset.layers:
@@ -211,7 +219,7 @@ def write_asset(
     stem = out_dir / asset.job.name
     image_path = stem.with_name(f"{stem.name}.{ext}")
     manifest_path = stem.with_name(f"{stem.name}.json")
-    data = manifest(lc, asset, image_path.name)
+    data = manifest_data(lc, asset, image_path.name)
     prov = summary(data)
     data["provenance"] = {
         k: prov[k] for k in ("digital_source_type", "ai_systems", "generated", "typeset")

@@ -21,7 +21,8 @@ from copyplate.pipeline.replan import (
     rerender,
 )
 from copyplate.renderers.copy.base import TYPESET
-from copyplate.validators.base import AssetView, RegionSpec, validate_asset
+from copyplate.validators.base import validate_asset
+from copyplate.validators.manifest import view_of
 
 Inpaint = Callable[[Image.Image, Image.Image], Image.Image]
 # Findings no relaxation can fix: the copy or payload itself is wrong.
@@ -34,13 +35,7 @@ def validate(
     """Validator findings for `asset` as it stands in memory, exactly as `verify` would see
     the written files."""
     man = manifest(lc, asset, f"{asset.job.name}.png")
-    view = AssetView(
-        Path(f"<{asset.job.name}>"),
-        man,
-        asset.image,
-        [RegionSpec(r, asset.job.locale) for r in man["regions"]],
-    )
-    return validate_asset(view, regions=regions)
+    return validate_asset(view_of(Path(f"<{asset.job.name}>"), man, asset.image), regions=regions)
 
 
 def _failed(asset: RenderedAsset, findings: dict[str, list[Finding]], rid: str) -> list[Finding]:

@@ -34,8 +34,8 @@ class BarcodeValidator:
     def validate(self, asset: AssetView, region: RegionSpec) -> list[Finding]:
         box = region.box
         bbox = box.as_list()
-        payload = str(region.get("payload"))
-        sym_name = str(region.get("symbology"))
+        payload = str(region.m.payload)
+        sym_name = str(region.m.symbology)
         out: list[Finding] = []
         problem = barcode_problem(sym_name, payload)
         out.append(
@@ -94,7 +94,7 @@ class BarcodeValidator:
                 action="none" if qz_ok else "retypeset",
             )
         )
-        min_module = float(region.get("min_module_px") or 1)
+        min_module = float(region.m.min_module_px or 1)
         out.append(
             Finding(
                 "barcode.module_size",
@@ -114,7 +114,7 @@ class BarcodeValidator:
         zb = zbar_finding("barcode", region.id, asset.image, box, payload, same)
         if zb is not None:
             out.append(zb)
-        width = int(asset.manifest.get("delivery_width") or asset.image.width)
+        width = int(asset.manifest.delivery_width or asset.image.width)
         out.append(
             delivery_finding(
                 "barcode",

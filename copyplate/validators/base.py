@@ -14,38 +14,39 @@ from PIL import Image
 from copyplate.findings import Finding
 from copyplate.layouts.geometry import Rect
 from copyplate.registry import Registry
+from copyplate.validators.contract import Manifest, ManifestRegion
 
 COPY_KINDS = ("text", "price", "cta")
 
 
 @dataclass
 class RegionSpec:
-    """One manifest region. Known keys as attributes; everything else stays in `raw`."""
+    """One manifest region (`m`, typed) and the locale it is read in."""
 
-    raw: dict[str, Any]
+    m: ManifestRegion
     locale: str
 
     @property
     def id(self) -> str:
-        return str(self.raw["id"])
+        return self.m.id
 
     @property
     def kind(self) -> str:
-        return str(self.raw["kind"])
+        return self.m.kind
 
     @property
     def box(self) -> Rect:
-        x, y, w, h = self.raw["box"]
-        return Rect(int(x), int(y), int(w), int(h))
+        x, y, w, h = self.m.box
+        return Rect(x, y, w, h)
 
     @property
     def text(self) -> str:
-        return str(self.raw.get("text", ""))
+        return self.m.text or ""
 
     @property
     def direction(self) -> str:
-        if self.raw.get("direction") in ("ltr", "rtl"):
-            return str(self.raw["direction"])
+        if self.m.direction is not None:
+            return self.m.direction
         from copyplate.layouts.locales import LocaleProblem, locale_info
 
         try:
@@ -53,11 +54,8 @@ class RegionSpec:
         except LocaleProblem:
             return "ltr"
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.raw.get(key, default)
-
     def skips(self, family: str) -> bool:
-        return family in (self.raw.get("skip") or [])
+        return family in self.m.skip
 
 
 @dataclass
@@ -65,7 +63,7 @@ class AssetView:
     """An image and its manifest, as every validator sees them."""
 
     manifest_path: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     image: Image.Image  # RGB
     regions: list[RegionSpec] = field(default_factory=list)
     # Work several validators share (glyph masks per region), computed once per asset.
@@ -73,7 +71,7 @@ class AssetView:
 
     @property
     def locale(self) -> str:
-        return str(self.manifest.get("locale") or "en-US")
+        return self.manifest.locale or "en-US"
 
     @functools.cached_property
     def pixels(self) -> NDArray[np.uint8]:

@@ -39,8 +39,8 @@ class ContrastValidator:
                     action="fail",
                 )
             ]
-        px = float(region.get("font_px") or self._estimate_px(mask))
-        bold = bool(region.get("bold", False))
+        px = float(region.m.font_px or self._estimate_px(mask))
+        bold = bool(region.m.bold)
         text_px = rgb[core(mask)].astype(np.float64)
         text_rgb = tuple(int(v) for v in np.median(text_px, axis=0))
         text_l = float(relative_luminance(text_rgb))
@@ -58,7 +58,7 @@ class ContrastValidator:
         idx = int(np.argmin(np.abs(lum - worst_l)))
         worst_rgb = tuple(int(v) for v in bg[idx])
         ratio = wcag_ratio(text_l, worst_l)
-        target = region.get("min_contrast")
+        target = region.m.min_contrast
         if not isinstance(target, int | float):
             target = 3.0 if wcag_large_text(px, bold) else 4.5
         ok = ratio >= target - 1e-9
@@ -77,9 +77,9 @@ class ContrastValidator:
             )
         ]
         lc = apca_lc(text_rgb, worst_rgb)
-        min_apca = region.get("min_apca")
-        gate = isinstance(min_apca, int | float)
-        need = float(min_apca) if gate else apca_minimum(px, bold)
+        min_apca = region.m.min_apca
+        gate = min_apca is not None
+        need = min_apca if min_apca is not None else apca_minimum(px, bold)
         apca_ok = abs(lc) >= need
         out.append(
             Finding(

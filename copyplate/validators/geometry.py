@@ -35,7 +35,7 @@ class GeometryValidator:
         )
         if not inside:
             return out
-        safe = asset.manifest.get("safe_area")
+        safe = asset.manifest.safe_area
         if safe and region.kind in (*COPY_KINDS, "qr", "barcode"):
             sa = Rect(*[int(v) for v in safe])
             ok = box.inside(sa)
@@ -61,11 +61,11 @@ class GeometryValidator:
         out: list[Finding] = []
         box = region.box
         ink = self._ink_rect(asset, region)
-        z = region.get("z", 0)
+        z = region.m.z
         covering = [
             r.id
             for r in asset.regions
-            if r.id != region.id and r.get("z", 0) > z and ink is not None and r.box.intersects(ink)
+            if r.id != region.id and r.m.z > z and ink is not None and r.box.intersects(ink)
         ]
         out.append(
             Finding(
@@ -102,7 +102,7 @@ class GeometryValidator:
                     action="none" if not touches else "retypeset",
                 )
             )
-        px, min_px = region.get("font_px"), region.get("min_font_px")
+        px, min_px = region.m.font_px, region.m.min_font_px
         if isinstance(px, int) and isinstance(min_px, int):
             ok = px >= min_px
             out.append(
@@ -121,8 +121,8 @@ class GeometryValidator:
 
     @staticmethod
     def _ink_rect(asset: AssetView, region: RegionSpec) -> Rect | None:
-        if region.get("text_bbox") and region.kind != "text":
-            return Rect(*[int(v) for v in region.get("text_bbox")])
+        if region.m.text_bbox and region.kind != "text":
+            return Rect(*[int(v) for v in region.m.text_bbox])
         box = region.box
         if region.kind != "text":
             return box

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import cv2
 import numpy as np
@@ -12,6 +12,7 @@ from copyplate.findings import Finding
 from copyplate.fonts import IGNORABLE, coverage, describe_chars
 from copyplate.textlayout import BIDI_CONTROLS
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
+from copyplate.validators.contract import Run
 from copyplate.validators.imaging import region_mask
 
 
@@ -26,8 +27,8 @@ class GlyphsValidator:
     kinds: ClassVar[tuple[str, ...]] = COPY_KINDS
 
     def validate(self, asset: AssetView, region: RegionSpec) -> list[Finding]:
-        runs = region.get("runs")
-        fonts = region.get("font_files")
+        runs = region.m.runs
+        fonts = region.m.font_files
         if runs or fonts:
             return [self._by_cmap(region, runs, fonts)]
         return [self._by_shape(asset, region)]
@@ -35,7 +36,7 @@ class GlyphsValidator:
     def _by_cmap(
         self,
         region: RegionSpec,
-        runs: list[list[dict[str, Any]]] | None,
+        runs: list[list[Run]] | None,
         fonts: list[str] | None,
     ) -> Finding:
         """The manifest names the fonts: every drawn character must be in its font's cmap,
@@ -45,10 +46,10 @@ class GlyphsValidator:
         try:
             for line in runs or []:
                 for run in line:
-                    cmap = coverage(*_font_spec(run["font"]))
-                    drawn += run["text"]
+                    cmap = coverage(*_font_spec(run.font))
+                    drawn += run.text
                     missing += [
-                        c for c in run["text"] if ord(c) not in cmap and ord(c) not in IGNORABLE
+                        c for c in run.text if ord(c) not in cmap and ord(c) not in IGNORABLE
                     ]
             if not runs and fonts:
                 faces = [coverage(*_font_spec(f)) for f in fonts]

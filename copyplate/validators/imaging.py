@@ -15,7 +15,7 @@ Mask = NDArray[np.bool_]
 
 def text_rect(asset: AssetView, region: RegionSpec, pad: int = 0) -> Rect:
     """Where the copy's ink is: the manifest's text_bbox when given, else the box."""
-    x, y, w, h = region.get("text_bbox") or region.raw["box"]
+    x, y, w, h = region.m.text_bbox or region.m.box
     box = region.box
     # Never past the region's box: the copy cannot be outside it, the plate is.
     x0, y0 = max(box.x, int(x) - pad), max(box.y, int(y) - pad)
@@ -85,7 +85,7 @@ def region_mask(asset: AssetView, region: RegionSpec, rect: Rect | None = None) 
     box = region.box
     key = ("glyph_mask", region.id)
     if key not in asset.cache:
-        asset.cache[key] = glyph_mask(asset.crop(box), region.get("color"))
+        asset.cache[key] = glyph_mask(asset.crop(box), region.m.color)
     mask: Mask = asset.cache[key]
     if rect is None:
         return mask

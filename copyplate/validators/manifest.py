@@ -2,32 +2,50 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import warnings
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 from PIL import Image
+from pydantic import ValidationError
 
 from copyplate.errors import InputError, Problem
 from copyplate.layouts.jsonsource import load_json
 from copyplate.layouts.sources import safe_path
 from copyplate.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
 from copyplate.validators.base import AssetView, RegionSpec
-
-SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
+from copyplate.validators.contract import Manifest
 
 
 class ManifestError(InputError):
     """A manifest or its image cannot be used."""
 
 
-@functools.lru_cache(maxsize=1)
-def manifest_schema() -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return schema
+def parse_manifest(data: Any, smap: Any = None) -> Manifest:
+    """The typed manifest, or one ManifestError naming the first bad field (JSON pointer,
+    and its line when the source map knows it)."""
+    try:
+        man = Manifest.model_validate(data)
+    except ValidationError as e:
+        errors = e.errors(include_url=False)
+        first = errors[0]
+        loc = [str(p) for p in first["loc"]]
+        ptr = "/" + "/".join(loc)
+        where = smap.locate(ptr if ptr != "/" else "") if smap is not None else None
+        at = f" (line {where[0]})" if where else ""
+        more = f"; {len(errors) - 1} more" if len(errors) > 1 else ""
+        msg = str(first["msg"]).removeprefix("Value error, ")
+        raise ManifestError(f"{ptr}: {msg[:300]}{at}{more}") from None
+    ids = [r.id for r in man.regions]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise ManifestError(f"region id {dup[0]!r} appears more than once")
+    return man
+
+
+def view_of(path: Path, man: Manifest, image: Image.Image) -> AssetView:
+    locale = man.locale or "en-US"
+    return AssetView(path, man, image, [RegionSpec(r, locale) for r in man.regions])
 
 
 def _image_path(manifest: Path, rel: str, allowed_roots: list[Path]) -> Path:
@@ -72,24 +90,7 @@ def load_asset(path: Path, allowed_roots: list[Path] | None = None) -> AssetView
     if isinstance(doc, Problem):
         where = f" at line {doc.line}" if doc.line else ""
         raise ManifestError(f"{doc.message}{where}")
-    errors = sorted(
-        jsonschema.Draft202012Validator(manifest_schema()).iter_errors(doc.data),
-        key=lambda e: list(e.absolute_path),
-    )
-    if errors:
-        e = errors[0]
-        ptr = "/" + "/".join(str(p) for p in e.absolute_path)
-        loc = doc.smap.locate(ptr if ptr != "/" else "")
-        at = f" (line {loc[0]})" if loc else ""
-        more = f"; {len(errors) - 1} more" if len(errors) > 1 else ""
-        raise ManifestError(f"{ptr}: {e.message[:300]}{at}{more}")
-    data: dict[str, Any] = doc.data
-    ids = [r["id"] for r in data["regions"]]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise ManifestError(f"region id {dup[0]!r} appears more than once")
-    image_file = _image_path(path, data["image"], allowed_roots or [])
-    image = open_image(image_file, data["image"])
-    locale = str(data.get("locale") or "en-US")
-    regions = [RegionSpec(r, locale) for r in data["regions"]]
-    return AssetView(path, data, image, regions)
+    man = parse_manifest(doc.data, doc.smap)
+    image_file = _image_path(path, man.image, allowed_roots or [])
+    image = open_image(image_file, man.image)
+    return view_of(path, man, image)

@@ -174,12 +174,12 @@ def reader() -> Reader:
 
 def prepared(asset: AssetView, region: RegionSpec, scale_to: float = 40.0) -> list[Image.Image]:
     """Black-on-white crops of the glyphs: the whole block, then each line."""
-    px = float(region.get("font_px") or 0) or None
+    px = float(region.m.font_px or 0) or None
     rect = text_rect(asset, region, pad=max(4, int((px or 24) // 3)))
     mask = region_mask(asset, region, rect)
     if px is None:
         rows = mask.any(axis=1)
-        px = max(10.0, float(rows.sum()) / 0.75 / max(1, len(region.get("lines") or [1])))
+        px = max(10.0, float(rows.sum()) / 0.75 / max(1, len(region.m.lines or [1])))
     scale = min(4.0, max(0.4, scale_to / px))
     img = Image.fromarray(np.where(mask, 0, 255).astype(np.uint8))
 
@@ -192,7 +192,7 @@ def prepared(asset: AssetView, region: RegionSpec, scale_to: float = 40.0) -> li
         return ImageOps.expand(im, 16, fill=255)
 
     out = [fit(img)]
-    n_lines = len(region.get("lines") or [])
+    n_lines = len(region.m.lines or [])
     if n_lines > 1:
         bands = runs(np.asarray(mask.any(axis=1), dtype=bool))
         if len(bands) == n_lines:
@@ -239,7 +239,7 @@ class OcrValidator:
         )
         # Copy a model generated is in no known font: no rendered reference can vouch for
         # it, so it must read back exactly.
-        second = None if region.get("generated") else compare(asset, region)
+        second = None if region.m.generated else compare(asset, region)
         if second is not None and second.ok:
             return [
                 self._pass(

@@ -27,7 +27,7 @@ class QrValidator:
     def validate(self, asset: AssetView, region: RegionSpec) -> list[Finding]:
         box = region.box
         bbox = box.as_list()
-        payload = str(region.get("payload"))
+        payload = str(region.m.payload)
         found = [d for d in decode(asset.image, box) if d.format.startswith("QR")]
         if not found:
             return [
@@ -59,7 +59,7 @@ class QrValidator:
         version = int(sym.extra.get("Version", 0) or 0)
         modules = 17 + 4 * version if version else 21
         module = sym.rect.w / modules
-        min_module = float(region.get("min_module_px") or DEFAULT_MIN_MODULE_PX)
+        min_module = float(region.m.min_module_px or DEFAULT_MIN_MODULE_PX)
         mod_ok = module >= min_module - 0.25
         out.append(
             Finding(
@@ -91,7 +91,7 @@ class QrValidator:
         zb = zbar_finding("qr", region.id, asset.image, box, payload, payload.__eq__)
         if zb is not None:
             out.append(zb)
-        width = int(asset.manifest.get("delivery_width") or asset.image.width)
+        width = int(asset.manifest.delivery_width or asset.image.width)
         out.append(
             delivery_finding(
                 "qr",

@@ -53,12 +53,12 @@ class Comparison:
 
 def faces_for(region: RegionSpec, bold: bool | None = None) -> list[FontFace]:
     """The region's fonts from the manifest (`runs` or `font_files`), else Noto defaults."""
-    specs: list[str] = [str(x) for x in region.get("font_chain") or []]
-    for line in region.get("runs") or []:
+    specs: list[str] = [str(x) for x in region.m.font_chain or []]
+    for line in region.m.runs or []:
         for run in line:
-            if run.get("font") not in specs:
-                specs.append(run["font"])
-    for spec in region.get("font_files") or []:
+            if run.font not in specs:
+                specs.append(run.font)
+    for spec in region.m.font_files or []:
         if spec not in specs:
             specs.append(spec)
     faces = []
@@ -74,7 +74,7 @@ def faces_for(region: RegionSpec, bold: bool | None = None) -> list[FontFace]:
         script = locale_info(region.locale).script
     except LocaleProblem:
         script = "Latn"
-    style = "Bold" if (region.get("bold") if bold is None else bold) else "Regular"
+    style = "Bold" if (region.m.bold if bold is None else bold) else "Regular"
     idx = FontIndex.system()
     out = [
         f
@@ -232,17 +232,17 @@ def compare(
     """Compare the image's glyphs with the expected copy rendered line by line.
 
     None when there is nothing to compare with (no font size known)."""
-    px = region.get("font_px")
+    px = region.m.font_px
     if not isinstance(px, int):
         return None
     rect = text_rect(asset, region, pad=max(4, px // 2))
-    actual = glyph_coverage(asset.crop(rect), region.get("color"))
+    actual = glyph_coverage(asset.crop(rect), region.m.color)
     if setter is None:
         faces = faces_for(region)
         if not faces:
             return None
         setter = TextSetter(faces, region.locale, region.direction)  # type: ignore[arg-type]
-    lines = lines or [str(x) for x in region.get("lines") or [region.text]]
+    lines = lines or [str(x) for x in region.m.lines or [region.text]]
     matched = np.zeros(actual.shape, dtype=bool)
     out: list[LineMatch] = []
     for text in lines:

@@ -78,7 +78,7 @@ class RegexValidator:
 
     def validate(self, asset: AssetView, region: RegionSpec) -> list[Finding]:
         out: list[Finding] = []
-        pattern = region.get("pattern")
+        pattern = region.m.pattern
         if pattern:
             try:
                 ok = re.fullmatch(pattern, region.text) is not None
@@ -102,8 +102,8 @@ class RegexValidator:
 
     def _price(self, region: RegionSpec) -> Finding:
         try:
-            amount = Decimal(str(region.get("amount")))
-            wanted = cldr_prices(region.locale, amount, str(region.get("currency")))
+            amount = Decimal(str(region.m.amount))
+            wanted = cldr_prices(region.locale, amount, str(region.m.currency))
         except (InvalidOperation, LocaleProblem) as e:
             return Finding(
                 "regex.price", region.id, False, f"price cannot be checked: {e}", action="fail"

@@ -49,14 +49,14 @@ class RtlValidator:
     def validate(self, asset: AssetView, region: RegionSpec) -> list[Finding]:
         if region.direction != "rtl":
             return []
-        out = [self._alignment(asset, region)] if region.get("align") == "start" else []
-        px = region.get("font_px")
+        out = [self._alignment(asset, region)] if region.m.align == "start" else []
+        px = region.m.font_px
         faces = faces_for(region)
         if not isinstance(px, int) or not faces:
             return out
         rect = text_rect(asset, region, pad=max(4, px // 2))
-        actual = glyph_coverage(asset.crop(rect), region.get("color"))
-        lines = [str(x) for x in region.get("lines") or [region.text]]
+        actual = glyph_coverage(asset.crop(rect), region.m.color)
+        lines = [str(x) for x in region.m.lines or [region.text]]
         right = TextSetter(faces, region.locale, "rtl")
         reversed_setter = TextSetter(faces, region.locale, "ltr")
         scores: dict[str, list[float]] = {}
