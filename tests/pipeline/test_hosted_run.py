@@ -8,10 +8,14 @@ from pathlib import Path
 from subprocess import CompletedProcess
 from typing import Any
 
+import pytest
+
 from copyplate.pipeline.provenance import TRAINED_COMPOSITE, read_c2pa, read_xmp
 from tests.conftest import edit_json, run_cli
 from tests.fake_images_api import KEY
 from tests.pipeline.certs import make_chain
+
+pytestmark = pytest.mark.slow  # end to end: `make test-fast` skips it
 
 
 def cli(*args: str) -> CompletedProcess[str]:

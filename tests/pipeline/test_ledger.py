@@ -11,11 +11,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from copyplate.layouts.loader import load_campaign
 from copyplate.pipeline.run import RunOptions, run_batch
 from tests.conftest import SAMPLES, run_cli
+
+pytestmark = pytest.mark.slow  # end to end: `make test-fast` skips it
 
 
 def sample(tmp: Path) -> Path:

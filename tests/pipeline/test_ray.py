@@ -13,6 +13,8 @@ from copyplate.layouts.loader import load_campaign
 from copyplate.pipeline.run import run_batch
 from tests.conftest import SAMPLES
 
+pytestmark = pytest.mark.slow  # end to end: `make test-fast` skips it
+
 
 @pytest.fixture(scope="module")
 def local_ray() -> Iterator[None]:

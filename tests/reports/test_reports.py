@@ -12,6 +12,8 @@ import pytest
 from copyplate.pipeline.run import run_batch
 from tests.renderers.copy.helpers import campaign, text_region
 
+pytestmark = pytest.mark.slow  # end to end: `make test-fast` skips it
+
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -16,6 +16,8 @@ from copyplate.pipeline.run import run_batch
 from copyplate.reports.review import RunFolder, create_app
 from tests.renderers.copy.helpers import campaign, text_region
 
+pytestmark = pytest.mark.slow  # end to end: `make test-fast` skips it
+
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -8,6 +8,8 @@ import pytest
 from copyplate.pipeline.verify import verify_manifest
 from tests.corpus.generate import CODE_DEFECTS, TEXT_DEFECTS, generate
 
+pytestmark = pytest.mark.slow  # end to end: `make test-fast` skips it
+
 
 @pytest.fixture(scope="module")
 def verdicts(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[dict[str, str], bool]]:

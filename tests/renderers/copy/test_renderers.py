@@ -9,9 +9,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from copyplate import textlayout
 from copyplate.color import luminance_tails, parse_hex, worst_ratio
 from copyplate.errors import InputError, MissingCapability
-from copyplate import textlayout
 from copyplate.renderers.copy.barcode import ean13_modules
 from copyplate.renderers.copy.base import renderer_for
 from tests.renderers.copy.helpers import campaign, render, replace_copy, text_region

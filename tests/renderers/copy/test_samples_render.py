@@ -19,6 +19,8 @@ from copyplate.pipeline.verify import verify_manifest
 from tests.conftest import SAMPLES
 from tests.ocr import best_similarity, read_region
 
+pytestmark = pytest.mark.slow  # end to end: `make test-fast` skips it
+
 CAMPAIGNS = sorted(p.parent.name for p in SAMPLES.glob("*/campaign.json"))
 
 

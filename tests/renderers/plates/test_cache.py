@@ -3,12 +3,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from copyplate.layouts.loader import load_campaign
 from copyplate.pipeline.run import RunOptions, run_batch
 from copyplate.renderers.plates.cache import PlateCache
 from tests.conftest import SAMPLES, run_cli
+
+pytestmark = pytest.mark.slow  # end to end: `make test-fast` skips it
 
 
 def test_second_run_makes_no_plate(tmp_path: Path) -> None:

@@ -21,6 +21,8 @@ from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 from copyplate.errors import InputError
 from copyplate.renderers.plates.base import PlateRequest, plate_generator
 
+pytestmark = pytest.mark.slow  # end to end: `make test-fast` skips it
+
 
 def tiny_tokenizer(folder: Path) -> CLIPTokenizer:
     """A CLIP BPE tokenizer over single characters: enough to tokenise any ASCII prompt."""

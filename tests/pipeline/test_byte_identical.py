@@ -1,0 +1,54 @@
+"""The spring-sale batch is byte-identical to the digest recorded before the architecture
+step: every PNG and manifest. The digest only holds for the toolchain it was made with
+(fonts rasterise differently in another FreeType), so another toolchain skips, saying so."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+from copyplate.layouts.loader import load_campaign
+from copyplate.pipeline.run import run_batch
+from tests.conftest import SAMPLES
+
+pytestmark = pytest.mark.slow  # end to end: `make test-fast` skips it
+
+DIGEST = Path(__file__).with_name("data") / "spring_sale.sha256"
+
+
+def _toolchain() -> str:
+    import numpy
+    import torch
+    from PIL import __version__, features
+
+    return (
+        f"pillow={__version__} freetype={features.version('freetype2')} "
+        f"raqm={features.version('raqm')} harfbuzz={features.version('harfbuzz')} "
+        f"torch={torch.__version__} numpy={numpy.__version__}"
+    )
+
+
+def test_spring_sale_is_byte_identical(tmp_path: Path) -> None:
+    text = DIGEST.read_text(encoding="utf-8")
+    recorded = re.search(r"^# toolchain: (.*)$", text, re.M)
+    assert recorded is not None
+    if recorded.group(1) != _toolchain():
+        pytest.skip(f"digest made with {recorded.group(1)}, this is {_toolchain()}")
+    want = dict(
+        (name, digest)
+        for digest, name in (line.split() for line in text.splitlines() if line[:1] != "#")
+    )
+    lc = load_campaign(SAMPLES / "spring-sale" / "campaign.json")
+    _, results = run_batch(lc, tmp_path, workers=2)
+    assert all(r.passed for r in results)
+    got = {
+        f"./{p.relative_to(tmp_path)}": hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in tmp_path.rglob("*")
+        if p.suffix in (".png", ".json") and p.name != "report.json" and ".plates" not in p.parts
+    }
+    assert got.keys() == want.keys()
+    changed = sorted(k for k in want if got[k] != want[k])
+    assert not changed, f"{len(changed)} files changed, e.g. {changed[:3]}"
