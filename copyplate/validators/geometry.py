@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
 from copyplate.findings import Finding
 from copyplate.layouts.geometry import Rect
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
@@ -81,25 +85,20 @@ class GeometryValidator:
             )
         )
         if ink is not None and region.kind == "text":
-            # Ink on the box's outermost pixels means glyphs run past the box: clipped.
-            touches = (
-                ink.x <= box.x
-                or ink.y <= box.y
-                or ink.right >= box.right
-                or ink.bottom >= box.bottom
-            )
+            cut = self._cut_sides(asset, region, ink)
             out.append(
                 Finding(
                     "geometry.clipping",
                     region.id,
-                    not touches,
-                    "copy clear of the box edges"
-                    if not touches
-                    else "glyphs touch the edge of the box: copy is clipped or overflows",
+                    not cut,
+                    "glyphs complete: no ink runs past the box or the image edge"
+                    if not cut
+                    else "glyphs are cut: "
+                    + "; ".join(f"{side}: {why}" for side, why in cut.items()),
                     measured=ink.as_list(),
                     expected=box.as_list(),
                     bbox=box.as_list(),
-                    action="none" if not touches else "retypeset",
+                    action="none" if not cut else "retypeset",
                 )
             )
         px, min_px = region.m.font_px, region.m.min_font_px
@@ -136,3 +135,71 @@ class GeometryValidator:
             int(xs.max() - xs.min()) + 1,
             int(ys.max() - ys.min()) + 1,
         )
+
+    @staticmethod
+    def _cut_sides(asset: AssetView, region: RegionSpec, ink: Rect) -> dict[str, str]:
+        """The box sides where glyphs are cut, and how.
+
+        Ink touching the box edge is not clipping by itself: copy set tight to its box, or a
+        card that fills it, touch the edge with complete glyphs. Glyphs are cut where the
+        ink they touch the edge with goes on past it (copy overflowing its box: the same
+        ink colour just outside, at the same places), or where the edge is the image's
+        own (nothing beyond it to finish the glyph). Copy cut off at the box with nothing
+        outside no longer says the expected copy: that is for `ocr` to fail."""
+        box = region.box
+        H, W = asset.gray.shape
+        mask = _without_corners(region_mask(asset, region))
+        if not mask.any():
+            return {}
+        rgb = asset.crop(box).reshape(-1, 3).astype(np.float32)
+        flat = mask.reshape(-1)
+        ink_rgb = np.median(rgb[flat], axis=0)
+        bg_rgb = np.median(rgb[~flat], axis=0) if (~flat).any() else 255.0 - ink_rgb
+        gap = float(np.linalg.norm(ink_rgb - bg_rgb))
+
+        def ink_like(px: NDArray[np.uint8]) -> NDArray[np.bool_]:
+            p = px.reshape(-1, 3).astype(np.float32)
+            d_ink = ((p - ink_rgb) ** 2).sum(axis=1)
+            d_bg = ((p - bg_rgb) ** 2).sum(axis=1)
+            return np.asarray((d_ink < d_bg) & (d_ink < max(30.0, gap * 0.5) ** 2), dtype=bool)
+
+        # (name, touching positions along the edge, pixels just outside at those positions)
+        sides = {
+            "left": (ink.x <= box.x, mask[:, 0], box.x - 1, "x"),
+            "right": (ink.right >= box.right, mask[:, -1], box.right, "x"),
+            "top": (ink.y <= box.y, mask[0, :], box.y - 1, "y"),
+            "bottom": (ink.bottom >= box.bottom, mask[-1, :], box.bottom, "y"),
+        }
+        cut: dict[str, str] = {}
+        for name, (touches, edge, outside, axis) in sides.items():
+            if not touches or not edge.any():
+                continue
+            limit = W if axis == "x" else H
+            if outside < 0 or outside >= limit:
+                cut[name] = "ink reaches the image edge"
+                continue
+            idx = np.nonzero(edge)[0]
+            if axis == "x":
+                px = asset.pixels[box.y + idx, outside]
+            else:
+                px = asset.pixels[outside, box.x + idx]
+            share = float(ink_like(px).mean())
+            if share >= 0.4:
+                cut[name] = f"the copy's ink goes on past the box ({share:.0%} of where it touches)"
+        return cut
+
+
+def _without_corners(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """The mask less the pieces that sit in a corner of the box touching both its sides: the
+    plate showing through a rounded card or pill, which a colour split can take for ink."""
+    h, w = mask.shape
+    c = max(3, min(h, w) // 4)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    out = mask.copy()
+    for i in range(1, n):
+        x, y, bw, bh = (int(v) for v in stats[i][:4])
+        left, top, right, bottom = x == 0, y == 0, x + bw == w, y + bh == h
+        in_corner = bw <= c and bh <= c and (left or right) and (top or bottom)
+        if in_corner:
+            out[labels == i] = False
+    return out

@@ -1,6 +1,8 @@
-"""The spring-sale batch is byte-identical to the digest recorded before the architecture
-step: every PNG and manifest. The digest only holds for the toolchain it was made with
-(fonts rasterise differently in another FreeType), so another toolchain skips, saying so."""
+"""The spring-sale images are byte-identical to the digest recorded before the architecture
+step (issue 11). The recorded manifests matched too when that step landed; they are not
+checked here because validators may rightly change their findings' messages later. The
+digest only holds for the toolchain it was made with (fonts rasterise differently in another
+FreeType), so another toolchain skips, saying so."""
 
 from __future__ import annotations
 
@@ -47,8 +49,9 @@ def test_spring_sale_is_byte_identical(tmp_path: Path) -> None:
     got = {
         f"./{p.relative_to(tmp_path)}": hashlib.sha256(p.read_bytes()).hexdigest()
         for p in tmp_path.rglob("*")
-        if p.suffix in (".png", ".json") and p.name != "report.json" and ".plates" not in p.parts
+        if p.suffix == ".png" and ".plates" not in p.parts
     }
+    want = {k: v for k, v in want.items() if k.endswith(".png")}
     assert got.keys() == want.keys()
     changed = sorted(k for k in want if got[k] != want[k])
     assert not changed, f"{len(changed)} files changed, e.g. {changed[:3]}"

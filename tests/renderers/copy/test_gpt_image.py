@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from copyplate.layouts.loader import LoadedCampaign
-from copyplate.pipeline.asset import manifest
+from copyplate.pipeline.asset import manifest_data
 from copyplate.pipeline.plan import Job
 from copyplate.pipeline.produce import produce
 from copyplate.pipeline.replan import composite
@@ -49,7 +49,7 @@ def plate() -> Image.Image:
 def run(lc: LoadedCampaign) -> tuple[Any, dict[str, Any], Image.Image]:
     p = plate()
     asset = produce(lc, Job("t", "en-US", "s", "default"), p, {"model": "test"})
-    return asset, {r["id"]: r for r in manifest(lc, asset, "a.png")["regions"]}, p
+    return asset, {r["id"]: r for r in manifest_data(lc, asset, "a.png")["regions"]}, p
 
 
 def outside_box_unchanged(lc: LoadedCampaign, asset: Any, p: Image.Image) -> None:
