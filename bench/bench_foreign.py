@@ -17,6 +17,7 @@ readings, ms) so two runs can be compared; --diff OLD.json prints what changed.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import statistics
 import sys
@@ -55,7 +56,7 @@ def record(lab: dict[str, Any], res: dict[str, Any], dt: float) -> dict[str, Any
         k: lab.get(k)
         for k in (
             "manifest", "locale", "defect", "renderer", "post", "font", "kind", "key",
-            "holder", "plate", "hints", "lines", "min_pad", "detail",
+            "holder", "plate", "hints", "lines", "min_pad", "detail", "expected", "drawn",
         )
     }  # fmt: skip
     rec["ms"] = round(dt * 1000, 1)
@@ -193,6 +194,18 @@ def main() -> None:
     print(f"\n{'check failing clean assets':32s} {'assets':>7s} {'only this':>10s}")
     for name, n in checks.most_common():
         print(f"{name:32s} {n:7d} {alone[name]:10d}")
+
+    # How far OCR was from the copy on the clean assets it failed.
+    how: Counter[str] = Counter()
+    for r in clean:
+        for f in r["failing"]:
+            if f["check"] == "ocr.text":
+                read = "".join(str(f.get("measured") or "").split())
+                want = "".join(str(r["expected"]).split())
+                sim = difflib.SequenceMatcher(None, read, want).ratio()
+                how["read nothing" if not read else "close (>= 0.8)" if sim >= 0.8 else "far"] += 1
+    if how:
+        print("ocr.text on clean assets: " + ", ".join(f"{k} {v}" for k, v in how.items()))
 
     table("recall by defect", group(bad, "defect"), "caught")
     table("recall by locale", group(bad, "locale"), "caught")

@@ -45,6 +45,7 @@ import tempfile
 import time
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -252,8 +253,11 @@ def _cmap(font: Font) -> frozenset[int]:
 
 
 def missing_chars(font: Font, text: str) -> list[str]:
+    """Characters of `text` the face has no glyph for (a no-break space counts: Pillow's
+    BASIC layout draws .notdef for it)."""
     cm = _cmap(font)
-    return [c for c in dict.fromkeys(text) if not (c.isspace() or c in CONTROLS or ord(c) in cm)]
+    skip = CONTROLS | {" ", "\n"}
+    return [c for c in dict.fromkeys(text) if not (c in skip or ord(c) in cm)]
 
 
 def covers(font: Font, text: str, script: str, fallback: bool) -> bool:
@@ -759,16 +763,21 @@ def paint_holder(img: Array, rect: Rect, holder: Holder) -> None:
     img[y0:y1, x0:x1] = img[y0:y1, x0:x1] * (1 - c) + np.array(holder.color, np.float32) * c
 
 
+# Clean copy clears WCAG's 4.5:1 with room to spare for JPEG and blur.
+CLEAN_CONTRAST = 5.0
+
+
 def _choose_ink(bg: Array, dark_first: bool, rng: random.Random) -> tuple[RGB, float] | None:
-    """An ink with at least 4.5:1 against the worst 2% of `bg` (RGB pixels)."""
+    """An ink with at least CLEAN_CONTRAST against the worst 2% of `bg` (RGB pixels)."""
     lum = luminance(bg.reshape(-1, 3))
     lo, hi = float(np.percentile(lum, 2)), float(np.percentile(lum, 98))
     inks = (DARK_INKS + LIGHT_INKS) if dark_first else (LIGHT_INKS + DARK_INKS)
     good = []
     for ink in inks:
         li = float(luminance(np.array(ink)))
-        worst = ratio(li, hi) if li < lo else ratio(li, lo) if li > hi else 1.0
-        if worst >= 4.5:
+        # The worst case is the background closest in lightness to the ink.
+        worst = ratio(li, lo) if li < lo else ratio(li, hi) if li > hi else 1.0
+        if worst >= CLEAN_CONTRAST:
             good.append((ink, worst))
     if not good:
         return None
@@ -852,11 +861,8 @@ def build_scene(spec: Spec, ink_w: int, ink_h: int, rng: random.Random) -> tuple
         ink = chosen[0]
     lum = luminance(bg.reshape(-1, 3))
     li = float(luminance(np.array(ink)))
-    worst = (
-        float(np.percentile(lum, 98))
-        if li < float(np.median(lum))
-        else float(np.percentile(lum, 2))
-    )
+    dark_ink = li < float(np.median(lum))
+    worst = float(np.percentile(lum, 2 if dark_ink else 98))
     scene = Scene(
         W, H, box, frame, holder_rect, text_at, clip, ink, spec.holder, [], ratio(li, worst)
     )
@@ -1727,10 +1733,35 @@ def generate(
     logo = find_face(*LOGO_FONT)
     if logo is None:
         raise RuntimeError("DejaVu Sans Bold is missing (make setup)")
-    labels: list[dict[str, Any]] = []
+    by_name: dict[str, list[dict[str, Any]]] = {}
+
+    def emit(spec: Spec, scene: Scene, img: Array) -> None:
+        """Post pass, files and labels of one asset (written at once: nothing is kept)."""
+        rng = random.Random(spec.seed ^ 0x5EED)
+        if spec.post == "model":
+            img, how = model_pass(img, rng)
+            spec.detail = (spec.detail + "; " if spec.detail else "") + how
+        (out / spec.locale).mkdir(exist_ok=True)
+        image = f"{spec.name}.png"
+        _save_png(out / image, img)
+        man = _manifest(spec, scene, Path(image).name)
+        (out / f"{spec.name}.json").write_text(json.dumps(man, ensure_ascii=False), "utf-8")
+        labs = [_label(spec, scene, f"{spec.name}.json", image)]
+        if spec.defect == "clean" and spec.post == "none" and rng.random() < 1 / 6:
+            q = rng.randint(70, 95)
+            jpg = f"{spec.name}_q{q}.jpg"
+            Image.fromarray(img).save(out / jpg, "JPEG", quality=q)
+            man = _manifest(spec, scene, Path(jpg).name)
+            (out / f"{spec.name}_q{q}.json").write_text(
+                json.dumps(man, ensure_ascii=False), encoding="utf-8"
+            )
+            lab = _label(spec, scene, f"{spec.name}_q{q}.json", jpg)
+            lab.update(post="jpeg", detail=f"JPEG delivery copy q{q}", source=image)
+            labs.append(lab)
+        by_name[spec.name] = labs
+
     with tempfile.TemporaryDirectory(prefix="copyplate-foreign-") as td:
         tmp = Path(td)
-        done: dict[str, tuple[Spec, Scene, Array]] = {}
         for s in specs:
             if s.renderer == "chromium":
                 continue
@@ -1741,36 +1772,12 @@ def generate(
             else:
                 mask = pillow_mask(s, s.locale, info.direction)
             scene, plate = _scene_with_fallback(s, mask.shape[1], mask.shape[0], rng)
-            done[s.name] = (s, scene, paint(scene, plate, mask, logo[0]))
+            emit(s, scene, paint(scene, plate, mask, logo[0]))
         chrome = [s for s in specs if s.renderer == "chromium"]
         if chrome:
             for s, scene, img in _chromium_all(chrome, tmp):
-                done[s.name] = (s, scene, img)
-        for s in specs:
-            spec, scene, img = done[s.name]
-            rng = random.Random(spec.seed ^ 0x5EED)
-            if spec.post == "model":
-                img, how = model_pass(img, rng)
-                spec.detail = (spec.detail + "; " if spec.detail else "") + how
-            (out / spec.locale).mkdir(exist_ok=True)
-            image = f"{spec.name}.png"
-            _save_png(out / image, img)
-            man = _manifest(spec, scene, Path(image).name)
-            (out / f"{spec.name}.json").write_text(
-                json.dumps(man, ensure_ascii=False), encoding="utf-8"
-            )
-            labels.append(_label(spec, scene, f"{spec.name}.json", image))
-            if spec.defect == "clean" and spec.post == "none" and rng.random() < 1 / 6:
-                q = rng.randint(70, 95)
-                jpg = f"{spec.name}_q{q}.jpg"
-                Image.fromarray(img).save(out / jpg, "JPEG", quality=q)
-                man = _manifest(spec, scene, Path(jpg).name)
-                (out / f"{spec.name}_q{q}.json").write_text(
-                    json.dumps(man, ensure_ascii=False), encoding="utf-8"
-                )
-                lab = _label(spec, scene, f"{spec.name}_q{q}.json", jpg)
-                lab.update(post="jpeg", detail=f"JPEG delivery copy q{q}", source=image)
-                labels.append(lab)
+                emit(s, scene, img)
+    labels = [lab for s in specs for lab in by_name[s.name]]
     (out / "labels.json").write_text(
         json.dumps(labels, indent=1, ensure_ascii=False), encoding="utf-8"
     )
@@ -1802,7 +1809,7 @@ def _scene_with_fallback(
         return build_scene(s, ink_w, ink_h, rng)
 
 
-def _chromium_all(specs: list[Spec], tmp: Path) -> list[tuple[Spec, Scene, Array]]:
+def _chromium_all(specs: list[Spec], tmp: Path) -> Iterator[tuple[Spec, Scene, Array]]:
     cr = Chromium(tmp)
     try:
         files = {s.font: web_font(s.font.path, s.font.index) for s in specs}
@@ -1810,18 +1817,17 @@ def _chromium_all(specs: list[Spec], tmp: Path) -> list[tuple[Spec, Scene, Array
         aliases = {font: aliases[files[font]] for font in files}
         webfiles = {aliases[font]: files[font] for font in files}
         boxes = chromium_measure(cr, specs, aliases, webfiles)
-        scenes: list[tuple[Spec, Scene, Array, tuple[int, int]]] = []
+        scenes: list[tuple[Spec, Scene, tuple[int, int]]] = []
         for s, (x0, y0, x1, y1) in zip(specs, boxes, strict=True):
             rng = random.Random(s.seed)
-            scene, plate = _scene_with_fallback(s, x1 - x0, y1 - y0, rng)
-            scenes.append((s, scene, plate, (x0, y0)))
+            scene, _ = _scene_with_fallback(s, x1 - x0, y1 - y0, rng)
+            scenes.append((s, scene, (x0, y0)))
             s.fonts_used = [s.font.label]
-        results: list[tuple[Spec, Scene, Array]] = []
         i = 0
         while i < len(scenes):
             body, fonts, slots, y, width = [], {}, [], 0, 0
             while i < len(scenes):
-                s, scene, plate, off = scenes[i]
+                s, scene, off = scenes[i]
                 if slots and y + scene.h > MAX_PAGE_PX:
                     break
                 alias = aliases[s.font]
@@ -1842,8 +1848,7 @@ def _chromium_all(specs: list[Spec], tmp: Path) -> list[tuple[Spec, Scene, Array
                 img = np.ascontiguousarray(shot[sy : sy + scene.h, : scene.w])
                 twin = shot[sy : sy + scene.h, scene.w + 10 : 2 * scene.w + 10].min(axis=2)
                 _fix_box(s, scene, twin)
-                results.append((s, scene, img))
-        return results
+                yield s, scene, img
     finally:
         cr.close()
 
