@@ -172,7 +172,7 @@ def main() -> None:
     print(f"RECALL (defective assets failed):          {rate(caught)}")
     print(f"unusable manifests: {sum(r['status'] == 'error' for r in recs)}", end="")
     print(f"   verify crashed: {sum(r['status'] == 'crash' for r in recs)}")
-    for key in ("renderer", "locale", "post", "holder", "kind", "hints"):
+    for key in ("renderer", "locale", "post", "holder", "kind", "lines", "hints"):
         table(f"clean by {key}", group(clean, key), "false positives")
     pads = defaultdict(list)
     for r in clean:
