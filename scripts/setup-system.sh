@@ -12,6 +12,20 @@ PKGS=(
   libicu-dev
   libzbar0
   chromium
+  # The foreign corpus (tests/corpus/foreign.py): fonts no manifest names, and Pango.
+  pango1.0-tools
+  fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf fonts-urw-base35
+  fonts-roboto-unhinted fonts-roboto-slab fonts-open-sans fonts-lato fonts-crosextra-carlito
+  fonts-crosextra-caladea fonts-comfortaa fonts-ebgaramond fonts-sil-charis
+  fonts-gfs-didot fonts-gfs-neohellenic
+  fonts-hosny-amiri fonts-kacst fonts-kacst-one fonts-sil-scheherazade fonts-sil-lateef
+  culmus fonts-sil-ezra
+  fonts-tlwg-loma-ttf fonts-tlwg-kinnari-ttf fonts-tlwg-garuda-ttf fonts-tlwg-norasi-ttf
+  fonts-tlwg-umpush-ttf fonts-tlwg-sawasdee-ttf
+  fonts-lohit-deva fonts-samyak-deva fonts-sarai
+  fonts-ipafont-gothic fonts-ipafont-mincho fonts-vlgothic fonts-sawarabi-mincho
+  fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-ukai fonts-arphic-uming fonts-lxgw-wenkai
+  fonts-nanum fonts-unfonts-core
 )
 for l in $TESS_LANGS; do PKGS+=("tesseract-ocr-$l"); done
 
