@@ -1,4 +1,11 @@
-"""What this machine can do: the facts behind `copyplate doctor` and MissingCapability errors."""
+"""What this machine can do: one table of capabilities, behind `copyplate doctor`,
+`require(...)` (how every optional Python package is imported) and MissingCapability.
+
+Each capability names what provides it (an extra of copyplate, an apt package) and a
+one-line install hint; `doctor` prints the same table, and `require("segno")` imports the
+module or raises MissingCapability with that hint, in one message format. A leaf module:
+it imports nothing from copyplate's layers.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,12 @@ import importlib.metadata
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from types import ModuleType
+
+from copyplate.errors import MissingCapability
 
 # Tesseract language packs for the sample locales (ISO 639-2 names tesseract uses).
 SAMPLE_TESS_LANGS = [
@@ -51,14 +62,68 @@ TESSDATA_DIRS = (
 )
 
 
+Probe = Callable[[], tuple[bool, str]]  # (available, what was found)
+
+
 @dataclass(frozen=True)
 class Capability:
+    """One thing copyplate can use, and how to get it when it is missing."""
+
+    name: str
+    needed_for: str
+    required: bool  # `doctor` exits 3 when a required capability is missing
+    provides: str  # what provides it: an extra of copyplate or apt package(s)
+    hint: str  # one line: how to install it
+    module: str | None = None  # a Python package: its import name ...
+    dist: str | None = None  # ... and its distribution, whose version doctor shows
+    probe: Probe | None = None  # anything else: how to find out
+
+    def status(self) -> Status:
+        """This capability as found on this machine (a module is imported to find out)."""
+        if self.module is None:
+            assert self.probe is not None, self.name
+            ok, detail = self.probe()
+            return self._status(ok, detail, "" if ok else self.hint)
+        dist = self.dist or self.module
+        ver = _version(dist)
+        if ver is None:
+            return self._status(False, f"{dist} not installed", self.hint)
+        try:
+            importlib.import_module(self.module)
+        except Exception as e:  # a broken native library shows up here, not as ImportError only
+            return self._status(False, f"{dist} {ver} fails to import: {e}", self._reinstall)
+        return self._status(True, f"{dist} {ver}", "")
+
+    def missing(self, error: BaseException | None = None) -> str:
+        """The one message for a capability that is not there, with its install hint."""
+        what = self.dist or self.module or self.name
+        ver = _version(self.dist) if self.dist else None
+        if ver is not None and error is not None:
+            return (
+                f"{what} {ver} is installed but fails to import ({error}); it is needed for "
+                f"{self.needed_for}: {self._reinstall}"
+            )
+        return f"{what} is not installed; it is needed for {self.needed_for}: {self.hint}"
+
+    @property
+    def _reinstall(self) -> str:
+        return f"reinstall with: {self.hint}"
+
+    def _status(self, ok: bool, detail: str, fix: str) -> Status:
+        return Status(self.name, ok, detail, self.needed_for, self.required, fix, self.provides)
+
+
+@dataclass(frozen=True)
+class Status:
+    """One line of `copyplate doctor`: a capability as found on this machine."""
+
     name: str
     ok: bool
     detail: str
     needed_for: str
     required: bool
-    fix: str = ""
+    fix: str = ""  # what to do about it; empty when there is nothing to do
+    provides: str = ""
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -88,97 +153,33 @@ def _version(dist: str) -> str | None:
         return None
 
 
-def _module(name: str, dist: str, needed_for: str, required: bool, extra: str) -> Capability:
-    ver = _version(dist)
-    ok = ver is not None
-    if ok:
-        try:
-            importlib.import_module(name)
-        except Exception as e:  # a broken native library shows up here, not as ImportError only
-            return Capability(
-                name,
-                False,
-                f"{dist} {ver} fails to import: {e}",
-                needed_for,
-                required,
-                f"reinstall with: pip install 'copyplate[{extra}]'",
-            )
-    return Capability(
-        name,
-        ok,
-        f"{dist} {ver}" if ok else f"{dist} not installed",
-        needed_for,
-        required,
-        "" if ok else f"pip install 'copyplate[{extra}]'",
-    )
+def _pip(extra: str) -> tuple[str, str]:
+    return f"copyplate[{extra}]", f"pip install 'copyplate[{extra}]'"
 
 
-def _raqm() -> Capability:
+def _package(
+    name: str, dist: str, extra: str, needed_for: str, required: bool, module: str = ""
+) -> Capability:
+    provides, hint = _pip(extra)
+    return Capability(name, needed_for, required, provides, hint, module or name, dist)
+
+
+def _raqm() -> tuple[bool, str]:
     from PIL import features
 
-    ok = bool(features.check("raqm"))
-    detail = (
+    if not features.check("raqm"):
+        return False, "Pillow has no Raqm layout (complex scripts would be shaped wrong)"
+    return True, (
         f"raqm {features.version('raqm')}, harfbuzz {features.version('harfbuzz')}, "
         f"fribidi {features.version('fribidi')}"
-        if ok
-        else "Pillow has no Raqm layout (complex scripts would be shaped wrong)"
-    )
-    return Capability(
-        "raqm",
-        ok,
-        detail,
-        "shaping Arabic, Hebrew, Indic, Thai copy",
-        True,
-        "" if ok else "install libraqm0 and libfribidi0 (make setup)",
     )
 
 
-def _tesseract() -> list[Capability]:
-    langs = tesseract_languages()
-    missing = [lang for lang in SAMPLE_TESS_LANGS if lang not in langs]
-    d = tessdata_dir()
-    caps = [
-        Capability(
-            "tessdata",
-            d is not None and not missing,
-            f"{d}: {len(langs)} languages" + (f"; missing {', '.join(missing)}" if missing else "")
-            if d
-            else "no tessdata folder found",
-            "OCR validation of every sample locale",
-            True,
-            "" if not missing and d else "apt-get install tesseract-ocr-<lang> (make setup)",
-        ),
-        _module("tesserocr", "tesserocr", "in-process OCR (one API per worker)", True, "ocr"),
-    ]
-    exe = shutil.which("tesseract")
-    caps.append(
-        Capability(
-            "tesseract-cli",
-            exe is not None,
-            exe or "not on PATH",
-            "fallback OCR and its language data",
-            False,
-            "" if exe else "apt-get install tesseract-ocr",
-        )
-    )
-    return caps
-
-
-def _fonts() -> list[Capability]:
-    exe = shutil.which("fc-list")
-    if exe is None:
-        return [
-            Capability(
-                "fontconfig",
-                False,
-                "fc-list not found",
-                "finding system fonts",
-                True,
-                "apt-get install fontconfig",
-            )
-        ]
-    caps = []
-    for script, lang in SCRIPT_LANGS.items():
+def _fonts_for(lang: str) -> Probe:
+    def probe() -> tuple[bool, str]:
+        exe = shutil.which("fc-list")
+        if exe is None:
+            return False, "fc-list not found"
         out = subprocess.run(
             [exe, f":lang={lang}", "family"],
             capture_output=True,
@@ -187,119 +188,215 @@ def _fonts() -> list[Capability]:
             timeout=60,
         ).stdout
         fams = sorted({line.split(",")[0].strip() for line in out.splitlines() if line.strip()})
+        if not fams:
+            return False, "no installed font covers it"
         noto = [f for f in fams if f.startswith("Noto Sans")]
         shown = ", ".join((noto or fams)[:3])
-        caps.append(
+        return True, f"{len(fams)} families ({shown}{', ...' if len(fams) > 3 else ''})"
+
+    return probe
+
+
+def _tessdata() -> tuple[bool, str]:
+    d = tessdata_dir()
+    if d is None:
+        return False, "no tessdata folder found"
+    langs = tesseract_languages()
+    missing = [lang for lang in SAMPLE_TESS_LANGS if lang not in langs]
+    detail = f"{d}: {len(langs)} languages" + (f"; missing {', '.join(missing)}" if missing else "")
+    return not missing, detail
+
+
+def _on_path(exe: str, absent: str = "not on PATH") -> Probe:
+    def probe() -> tuple[bool, str]:
+        found = shutil.which(exe)
+        return found is not None, found or absent
+
+    return probe
+
+
+def _zbar() -> tuple[bool, str]:
+    found = ctypes.util.find_library("zbar")
+    return found is not None, found or "libzbar not found"
+
+
+def _cuda() -> tuple[bool, str]:
+    if _version("torch") is None:
+        return False, "torch not installed"
+    try:
+        import torch
+    except Exception as e:  # a broken install: doctor reports it, never crashes
+        return False, f"torch fails to import: {e}"
+    if not torch.cuda.is_available():
+        return False, "no CUDA device (plates run on the CPU)"
+    return True, f"{torch.cuda.device_count()} device(s): {torch.cuda.get_device_name(0)}"
+
+
+PLATE_WEIGHTS = (
+    Path(__file__).parent
+    / "renderers"
+    / "plates"
+    / "builtin_model"
+    / "unet"
+    / "diffusion_pytorch_model.safetensors"
+)
+
+
+def _plate_model() -> tuple[bool, str]:
+    if not PLATE_WEIGHTS.is_file():
+        return False, "built-in plate model weights missing"
+    return True, f"{PLATE_WEIGHTS.stat().st_size / 1e6:.1f} MB of weights"
+
+
+def _openai_key() -> tuple[bool, str]:
+    # Whether a key is set, never the key: doctor's output is pasted into issues.
+    base = os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
+    if not os.environ.get("OPENAI_API_KEY"):
+        return False, "OPENAI_API_KEY not set"
+    return True, f"OPENAI_API_KEY set; endpoint {base}"
+
+
+FONTS_APT = "fonts-noto-core fonts-noto-cjk"
+PLATE_MODELS = "the built-in plate model and diffusers backends"
+
+# The table, in the order `doctor` prints it.
+CAPABILITIES: dict[str, Capability] = {
+    c.name: c
+    for c in [
+        Capability(
+            "raqm",
+            "shaping Arabic, Hebrew, Indic, Thai copy",
+            True,
+            "libraqm0 libfribidi0 (apt)",
+            "install libraqm0 and libfribidi0 (make setup)",
+            probe=_raqm,
+        ),
+        Capability(
+            "fontconfig",
+            "finding system fonts",
+            True,
+            "fontconfig (apt)",
+            "apt-get install fontconfig",
+            probe=_on_path("fc-list", "fc-list not found"),
+        ),
+        *(
             Capability(
                 f"fonts:{script}",
-                bool(fams),
-                f"{len(fams)} families ({shown}{', ...' if len(fams) > 3 else ''})"
-                if fams
-                else "no installed font covers it",
                 f"copy in {script} script",
                 True,
-                "" if fams else "apt-get install fonts-noto-core fonts-noto-cjk (make setup)",
+                f"{FONTS_APT} (apt)",
+                f"apt-get install fontconfig {FONTS_APT} (make setup)",
+                probe=_fonts_for(lang),
             )
-        )
-    return caps
-
-
-def _torch() -> list[Capability]:
-    ver = _version("torch")
-    if ver is None:
-        return [
-            Capability(
-                "torch",
-                False,
-                "not installed",
-                "built-in plate model, diffusers",
-                False,
-                "pip install 'copyplate[diffusion]'",
-            ),
-            Capability("cuda", False, "torch not installed", "fast plates on a GPU", False),
-        ]
-    import torch
-
-    cuda = torch.cuda.is_available()
-    detail = (
-        f"{torch.cuda.device_count()} device(s): {torch.cuda.get_device_name(0)}"
-        if cuda
-        else "no CUDA device (plates run on the CPU)"
-    )
-    return [
-        Capability("torch", True, f"torch {ver}", "built-in plate model, diffusers", False),
-        Capability("cuda", cuda, detail, "fast plates on a GPU", False),
-    ]
-
-
-def gather() -> list[Capability]:
-    caps: list[Capability] = [_raqm()]
-    caps += _fonts()
-    caps.append(_module("icu", "pyicu", "UAX #14 line breaking, Thai and CJK rules", True, "copy"))
-    caps += _tesseract()
-    caps.append(_module("zxingcpp", "zxing-cpp", "decoding QR and EAN codes", True, "copy"))
-    zbar = ctypes.util.find_library("zbar")
-    caps.append(
+            for script, lang in SCRIPT_LANGS.items()
+        ),
+        _package("icu", "pyicu", "copy", "UAX #14 line breaking, Thai and CJK rules", True),
+        _package("segno", "segno", "copy", "drawing QR codes", True),
+        _package("pyphen", "pyphen", "copy", "hyphenation (brand.hyphenation)", False),
+        Capability(
+            "tessdata",
+            "OCR validation of every sample locale",
+            True,
+            "tesseract-ocr-<lang> (apt)",
+            "apt-get install tesseract-ocr-<lang> (make setup)",
+            probe=_tessdata,
+        ),
+        _package("tesserocr", "tesserocr", "ocr", "in-process OCR (one API per worker)", True),
+        Capability(
+            "tesseract-cli",
+            "fallback OCR and its language data",
+            False,
+            "tesseract-ocr (apt)",
+            "apt-get install tesseract-ocr",
+            probe=_on_path("tesseract"),
+        ),
+        _package("zxingcpp", "zxing-cpp", "copy", "decoding QR and EAN codes", True),
         Capability(
             "zbar",
-            zbar is not None,
-            zbar or "libzbar not found",
             "second-opinion barcode decoding",
             False,
-            "" if zbar else "apt-get install libzbar0",
-        )
-    )
-    caps.append(_module("cv2", "opencv-python-headless", "image work in validators", True, "ocr"))
-    caps += _torch()
-    caps.append(_module("diffusers", "diffusers", "diffusion plate backends", False, "diffusion"))
-    weights = (
-        Path(__file__).parent
-        / "renderers"
-        / "plates"
-        / "builtin_model"
-        / "unet"
-        / "diffusion_pytorch_model.safetensors"
-    )
-    caps.append(
+            "libzbar0 (apt)",
+            "apt-get install libzbar0",
+            probe=_zbar,
+        ),
+        _package(
+            "pyzbar", "pyzbar", "ocr", "second-opinion barcode decoding", False, "pyzbar.pyzbar"
+        ),
+        _package("cv2", "opencv-python-headless", "ocr", "image work in validators", True),
+        _package("torch", "torch", "diffusion", PLATE_MODELS, False),
+        Capability(
+            "cuda",
+            "fast plates on a GPU",
+            False,
+            "an NVIDIA GPU and a CUDA build of torch",
+            "install a CUDA build of torch on a machine with an NVIDIA GPU",
+            probe=_cuda,
+        ),
+        _package(
+            "diffusers",
+            "diffusers",
+            "diffusion",
+            "the built-in plate model and diffusers backends",
+            False,
+        ),
         Capability(
             "plate-model",
-            weights.is_file(),
-            f"{weights.stat().st_size / 1e6:.1f} MB of weights"
-            if weights.is_file()
-            else "built-in plate model weights missing",
             "the built-in plate generator",
             False,
-            ""
-            if weights.is_file()
-            else "reinstall copyplate or retrain (scripts/train_plate_model.py)",
-        )
-    )
-    caps.append(_module("ray", "ray", "--executor ray", False, "ray"))
-    caps.append(_module("fastapi", "fastapi", "copyplate serve", False, "serve"))
-    caps.append(_module("openai", "openai", "the gpt-image backends", False, "hosted"))
-    # Whether a key is set, never the key: doctor's output is pasted into issues.
-    key = bool(os.environ.get("OPENAI_API_KEY"))
-    base = os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
-    caps.append(
+            "copyplate itself (packaged weights)",
+            "reinstall copyplate or retrain (scripts/train_plate_model.py)",
+            probe=_plate_model,
+        ),
+        _package("ray", "ray", "ray", "--executor ray", False),
+        _package("fastapi", "fastapi", "serve", "copyplate serve", False),
+        _package("openai", "openai", "hosted", "the gpt-image backends", False),
         Capability(
             "openai-key",
-            key,
-            f"OPENAI_API_KEY set; endpoint {base}" if key else "OPENAI_API_KEY not set",
             "the gpt-image backends",
             False,
-            "" if key else "export OPENAI_API_KEY=... (and OPENAI_BASE_URL for a proxy)",
-        )
-    )
-    caps.append(_module("c2pa", "c2pa-python", "signed C2PA manifests", False, "provenance"))
-    chromium = shutil.which("chromium")
-    caps.append(
+            "an OpenAI API key",
+            "export OPENAI_API_KEY=... (and OPENAI_BASE_URL for a proxy)",
+            probe=_openai_key,
+        ),
+        _package("c2pa", "c2pa-python", "provenance", "signed C2PA manifests", False),
         Capability(
             "chromium",
-            chromium is not None,
-            chromium or "not installed",
             "browser tests of the HTML report",
             False,
-            "" if chromium else "apt-get install chromium",
-        )
-    )
-    return caps
+            "chromium (apt)",
+            "apt-get install chromium",
+            probe=_on_path("chromium", "not installed"),
+        ),
+    ]
+}
+
+
+def capability(name: str) -> Capability:
+    try:
+        return CAPABILITIES[name]
+    except KeyError:
+        msg = f"unknown capability {name!r} (known: {', '.join(CAPABILITIES)})"
+        raise ValueError(msg) from None
+
+
+def require(name: str) -> ModuleType:
+    """The module of capability `name`, imported; MissingCapability with its install hint
+    when it is not installed or cannot be imported."""
+    cap = capability(name)
+    if cap.module is None:
+        msg = f"capability {name!r} is not a Python module"
+        raise ValueError(msg)
+    try:
+        return importlib.import_module(cap.module)
+    except (ImportError, OSError) as e:  # OSError: a native library it wraps is missing
+        raise MissingCapability(cap.missing(e)) from None
+
+
+def available(name: str) -> bool:
+    """Whether capability `name` is there (a module: installed and importable)."""
+    return capability(name).status().ok
+
+
+def gather() -> list[Status]:
+    """Every capability in the table as found on this machine: what `doctor` prints."""
+    return [cap.status() for cap in CAPABILITIES.values()]

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from PIL import Image, ImageDraw, ImageFont, features
 
+from copyplate.capabilities import require
 from copyplate.errors import MissingCapability
 from copyplate.fonts import FontFace
 
@@ -56,13 +57,8 @@ def load_font(face: FontFace, size: int) -> ImageFont.FreeTypeFont:
 
 
 @functools.lru_cache(maxsize=16)
-def _icu_module():  # type: ignore[no-untyped-def]
-    try:
-        import icu
-    except ImportError:
-        msg = "PyICU is not installed: line breaking needs it (pip install 'copyplate[copy]')"
-        raise MissingCapability(msg) from None
-    return icu
+def _icu_module() -> Any:
+    return require("icu")
 
 
 def _utf16_to_py(text: str) -> list[int]:
@@ -99,11 +95,7 @@ def break_opportunities(text: str, lang: str) -> list[int]:
 @functools.lru_cache(maxsize=64)
 def hyphenator(lang: str) -> Any:
     """A pyphen dictionary for the locale, or None where there is none (then no hyphens)."""
-    try:
-        import pyphen
-    except ImportError:
-        msg = "pyphen is not installed: hyphenation needs it (pip install 'copyplate[copy]')"
-        raise MissingCapability(msg) from None
+    pyphen = require("pyphen")
     found = pyphen.language_fallback(lang.replace("-", "_"))
     return pyphen.Pyphen(lang=found) if found else None
 

@@ -21,6 +21,7 @@ from copyplate.findings import Finding
 from copyplate.layouts.geometry import safe_rect
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.layouts.models import BarcodeRegion, OutputSize, QrRegion, Region
+from copyplate.pipeline.directives import Directive
 from copyplate.pipeline.plan import Job
 from copyplate.pipeline.provenance import XMP_KEY, Signing, sign, summary, xmp_packet
 from copyplate.renderers.copy.base import Layer, RenderContext, backend_of, renderer_for
@@ -72,22 +73,24 @@ def draw_region(
     job: Job,
     region: Region,
     below: Image.Image,
-    overrides: dict[str, Any],
+    directive: Directive | None = None,
     copy_backend: str | None = None,
 ) -> Layer:
-    """One region's layer over `below` (the composite beneath it), by the backend that
-    draws it: a fallback in `overrides` wins over the region's, the run's and the
-    campaign's choice."""
-    backend = overrides.get("backend") or backend_of(region, lc.campaign.copy_backend, copy_backend)
+    """One region's layer over `below` (the composite beneath it), drawn as `directive`
+    says (a retry's relaxations), by the backend that draws it: the directive's fallback
+    wins over the region's, the run's and the campaign's choice."""
+    d = directive or Directive()
+    backend = d.backend or backend_of(region, lc.campaign.copy_backend, copy_backend)
     ctx = RenderContext(
         lc,
         job.locale,
         lc.size(job.size),
         job.variant,
         backdrop=below.convert("RGB"),
-        overrides={k: v for k, v in overrides.items() if k not in ("inpaint_plate", "backend")},
+        font_shift=d.relax.font_shift,
+        prompt_relax=d.relax.prompt_relax,
     )
-    layer = renderer_for(region.kind, backend).render(region, ctx)
+    layer = renderer_for(region.kind, backend).render(d.region(region), ctx)
     layer.meta.setdefault("backend", backend)
     return layer
 
@@ -96,7 +99,6 @@ def render_copy(
     lc: LoadedCampaign,
     job: Job,
     plate: Image.Image,
-    overrides: dict[str, dict[str, Any]] | None = None,
     copy_backend: str | None = None,
 ) -> tuple[Image.Image, list[Layer]]:
     """Render every region over `plate` in z-order; each region sees what lies beneath it."""
@@ -109,9 +111,7 @@ def render_copy(
     layers: list[Layer] = []
     order = sorted(enumerate(lc.campaign.regions), key=lambda ir: (ir[1].z, ir[0]))
     for _, region in order:
-        layer = draw_region(
-            lc, job, region, canvas, (overrides or {}).get(region.id, {}), copy_backend
-        )
+        layer = draw_region(lc, job, region, canvas, copy_backend=copy_backend)
         canvas.alpha_composite(layer.image, (layer.rect.x, layer.rect.y))
         layers.append(layer)
     return canvas.convert("RGB"), layers

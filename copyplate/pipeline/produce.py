@@ -17,16 +17,15 @@ from copyplate.pipeline.replan import (
     MAX_ATTEMPTS,
     RegionState,
     composite,
-    next_overrides,
+    next_directive,
     rerender,
+    terminal,
 )
 from copyplate.renderers.copy.base import TYPESET
 from copyplate.validators.base import validate_asset
 from copyplate.validators.manifest import view_of
 
 Inpaint = Callable[[Image.Image, Image.Image], Image.Image]
-# Findings no relaxation can fix: the copy or payload itself is wrong.
-TERMINAL = ("barcode.check_digit", "regex.price", "regex.pattern", "qr.decode", "glyphs.fonts")
 
 
 def validate(
@@ -79,13 +78,13 @@ def produce(
         for rid in failing:
             failed = _failed(asset, asset.validation, rid)
             state = states.setdefault(rid, RegionState())
-            if any(f.check in TERMINAL for f in failed) or len(state.attempts) >= budget(rid):
+            if terminal(failed) or len(state.attempts) >= budget(rid):
                 continue
-            new = next_overrides(regions[rid], state, failed, hosted.get(rid), relaxed)
+            new = next_directive(regions[rid], state, failed, hosted.get(rid), relaxed)
             if new is None:
                 continue
-            changed = {k: v for k, v in new.items() if state.overrides.get(k) != v}
-            if new.get("inpaint_plate") and not state.overrides.get("inpaint_plate"):
+            changed = new.changed_from(state.directive)
+            if new.repaint_plate and not state.directive.repaint_plate:
                 if inpaint is None:
                     continue
                 box = next(x for x in asset.layers if x.region == rid).rect
@@ -100,7 +99,7 @@ def produce(
                     **asset.plate,
                     "inpainted": [*asset.plate.get("inpainted", []), box.as_list()],
                 }
-            state.overrides = new
+            state.directive = new
             layer = rerender(lc, job, regions[rid], plate, asset.layers, new, copy_backend)
             calls[rid] += layer.meta.get("calls", [])
             asset.layers = [layer if x.region == rid else x for x in asset.layers]

@@ -23,7 +23,8 @@ from typing import Any
 from PIL import Image
 
 from copyplate import __version__
-from copyplate.errors import InputError, MissingCapability, RenderError
+from copyplate.capabilities import require
+from copyplate.errors import InputError, RenderError
 
 IPTC_SOURCE = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED_COMPOSITE = IPTC_SOURCE + "compositeWithTrainedAlgorithmicMedia"
@@ -154,12 +155,7 @@ class Signing:
 
 
 def _c2pa() -> Any:
-    try:
-        import c2pa
-    except ImportError:
-        msg = "signing needs c2pa-python (pip install 'copyplate[provenance]')"
-        raise MissingCapability(msg) from None
-    return c2pa
+    return require("c2pa")
 
 
 @functools.lru_cache(maxsize=4)

@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 
 from PIL import Image
 
-from copyplate.errors import CopyplateError, MissingCapability
+from copyplate.capabilities import require
+from copyplate.errors import CopyplateError
 from copyplate.layouts.loader import LoadedCampaign, load_campaign
 from copyplate.pipeline.executors import BatchSpec, Finish
 from copyplate.pipeline.job import AssetResult, PlateSource, run_job, take_calls
@@ -26,11 +27,7 @@ _CAMPAIGNS: dict[str, LoadedCampaign] = {}
 
 
 def _ray() -> Any:
-    try:
-        import ray
-    except ImportError:
-        raise MissingCapability("--executor ray needs Ray (pip install 'copyplate[ray]')") from None
-    return ray
+    return require("ray")
 
 
 class PlateMaker:

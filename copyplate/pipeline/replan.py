@@ -1,7 +1,9 @@
 """The retry ladder: a failing region is re-rendered alone, a little more relaxed each time,
 and checked again, a bounded number of times.
 
-Which relaxation comes next depends on the check that failed:
+Whether a region is retried at all follows its failed findings' `action`: one that says
+"fail" stops it (the copy or payload itself is wrong), "fallback" sends a hosted region
+to `typeset` at once. Which relaxation comes next depends on the check that failed:
 
 - contrast: swap to a brand colour that meets the target -> scrim behind the copy ->
   repaint a calmer patch of plate under the box (the plate generator's inpaint);
@@ -13,14 +15,16 @@ Which relaxation comes next depends on the check that failed:
 - a region a hosted model draws (`gpt-image`): re-ask with a relaxed prompt (typeface,
   then colour let go) -> fall back to `typeset`, then that ladder.
 
-Only that region's layer (or the plate under that box) changes; layers are confined to
-their boxes, so every pixel outside the box stays as it was. Each attempt is recorded.
+Each rung returns a typed `Directive` (directives.py): the renderer draws the Region
+updated with it. Only that region's layer (or the plate under that box) changes; layers
+are confined to their boxes, so every pixel outside the box stays as it was. Each attempt
+is recorded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PIL import Image
@@ -29,51 +33,71 @@ from copyplate.findings import Finding
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.layouts.models import Region, RegionBase
 from copyplate.pipeline.asset import draw_region
+from copyplate.pipeline.directives import Directive, Ecc
 from copyplate.pipeline.plan import Job
 from copyplate.renderers.copy.base import TYPESET, Layer
 
 MAX_ATTEMPTS = 3
-ECC_UP = {"L": "M", "M": "Q", "Q": "H"}
-
-Step = Callable[[RegionBase, dict[str, Any]], dict[str, Any] | None]
+ECC_UP: dict[str, Ecc] = {"L": "M", "M": "Q", "Q": "H"}
 
 
-def _more_lines(region: RegionBase, o: dict[str, Any]) -> dict[str, Any] | None:
-    lines = int(o.get("max_lines", getattr(region, "max_lines", 1)))
-    return {**o, "max_lines": lines + 1}
+# How the ladder reads a failed finding's `action`: "fail" stops the region (no relaxation
+# can fix it: the copy or payload itself is wrong), "fallback" leaves a hosted backend at
+# once, anything else climbs the ladder of the check's family.
+def terminal(failed: list[Finding]) -> bool:
+    """Whether no relaxation can fix these findings."""
+    return any(f.action == "fail" for f in failed)
 
 
-def _smaller(region: RegionBase, o: dict[str, Any]) -> dict[str, Any] | None:
+Step = Callable[[RegionBase, Directive], Directive | None]
+
+
+def _now(region: RegionBase, d: Directive, name: str, default: Any) -> Any:
+    """A setting as the last attempt drew it: relaxed, else the region's, else `default`."""
+    value = getattr(d.relax, name)
+    return value if value is not None else getattr(region, name, default)
+
+
+def _more_lines(region: RegionBase, d: Directive) -> Directive | None:
+    lines = int(_now(region, d, "max_lines", 1))
+    return d.relaxed(replace(d.relax, max_lines=lines + 1))
+
+
+def _smaller(region: RegionBase, d: Directive) -> Directive | None:
     lo = int(getattr(region, "min_font_px", 0))
-    hi = int(o.get("max_font_px", getattr(region, "max_font_px", 0)))
+    hi = int(_now(region, d, "max_font_px", 0))
     cap = max(lo, round(hi * 0.85))
-    return {**o, "max_font_px": cap} if cap < hi else None
+    return d.relaxed(replace(d.relax, max_font_px=cap)) if cap < hi else None
 
 
-def _next_font(region: RegionBase, o: dict[str, Any]) -> dict[str, Any] | None:
-    return {**o, "font_shift": int(o.get("font_shift", 0)) + 1}
+def _next_font(region: RegionBase, d: Directive) -> Directive | None:
+    return d.relaxed(replace(d.relax, font_shift=d.relax.font_shift + 1))
 
 
-def _swap(region: RegionBase, o: dict[str, Any]) -> dict[str, Any] | None:
-    return {**o, "contrast_aid": "swap"} if hasattr(region, "contrast_aid") else None
+def _swap(region: RegionBase, d: Directive) -> Directive | None:
+    if not hasattr(region, "contrast_aid"):
+        return None
+    return d.relaxed(replace(d.relax, contrast_aid="swap"))
 
 
-def _scrim(region: RegionBase, o: dict[str, Any]) -> dict[str, Any] | None:
-    return {**o, "contrast_aid": "scrim"} if hasattr(region, "contrast_aid") else None
+def _scrim(region: RegionBase, d: Directive) -> Directive | None:
+    if not hasattr(region, "contrast_aid"):
+        return None
+    return d.relaxed(replace(d.relax, contrast_aid="scrim"))
 
 
-def _inpaint(region: RegionBase, o: dict[str, Any]) -> dict[str, Any] | None:
-    return {**o, "inpaint_plate": True}
+def _inpaint(region: RegionBase, d: Directive) -> Directive | None:
+    return replace(d, repaint_plate=True)
 
 
-def _ecc_up(region: RegionBase, o: dict[str, Any]) -> dict[str, Any] | None:
-    ecc = str(o.get("ecc", getattr(region, "ecc", "M")))
-    return {**o, "ecc": ECC_UP[ecc]} if ecc in ECC_UP else None
+def _ecc_up(region: RegionBase, d: Directive) -> Directive | None:
+    ecc = str(_now(region, d, "ecc", "M"))
+    return d.relaxed(replace(d.relax, ecc=ECC_UP[ecc])) if ecc in ECC_UP else None
 
 
-def _quiet_zone(region: RegionBase, o: dict[str, Any]) -> dict[str, Any] | None:
-    q = int(o.get("quiet_zone_modules", getattr(region, "quiet_zone_modules", 4)))
-    return {**o, "quiet_zone_modules": q + 2} if q < 8 else None
+def _quiet_zone(region: RegionBase, d: Directive) -> Directive | None:
+    q = int(_now(region, d, "quiet_zone_modules", 4))
+    return d.relaxed(replace(d.relax, quiet_zone_modules=q + 2)) if q < 8 else None
 
 
 LADDERS: dict[str, list[Step]] = {
@@ -95,7 +119,7 @@ def ladder_for(finding: Finding) -> str:
 
 @dataclass
 class RegionState:
-    overrides: dict[str, Any] = field(default_factory=dict)
+    directive: Directive = field(default_factory=Directive)
     ladder: str | None = None
     step: int = 0
     attempts: list[dict[str, Any]] = field(default_factory=list)
@@ -103,32 +127,32 @@ class RegionState:
     fallback: dict[str, Any] | None = None
 
 
-def next_overrides(
+def next_directive(
     region: RegionBase,
     state: RegionState,
     failed: list[Finding],
     hosted: str | None = None,
     relaxed_retries: int = 0,
-) -> dict[str, Any] | None:
+) -> Directive | None:
     """The next relaxation for the first failed check, or None when the ladder is spent.
 
     A region a hosted model draws (`hosted` names the backend) has its own ladder first:
     re-ask with a more relaxed prompt up to `relaxed_retries` times, then fall back to
-    `typeset`, whose own ladder then applies. A service that could not answer at all is
-    not asked again: that region falls back at once.
+    `typeset`, whose own ladder then applies. A service that could not answer at all (a
+    finding whose action is "fallback") is not asked again: that region falls back at once.
     """
     if hosted is not None and state.fallback is None:
-        relax = int(state.overrides.get("prompt_relax", 0))
-        broke = any(f.check.startswith("backend.") for f in failed)
-        if relax < relaxed_retries and not broke:
-            return {**state.overrides, "prompt_relax": relax + 1}
+        now = state.directive.relax
+        broke = any(f.action == "fallback" for f in failed)
+        if now.prompt_relax < relaxed_retries and not broke:
+            return state.directive.relaxed(replace(now, prompt_relax=now.prompt_relax + 1))
         state.fallback = {
             "from": hosted,
             "because": [f.check for f in failed],
             "message": failed[0].message,
         }
         state.ladder, state.step = None, 0
-        return {"backend": TYPESET}
+        return Directive(backend=TYPESET)
     name = ladder_for(failed[0])
     if state.ladder != name:
         state.ladder, state.step = name, 0
@@ -136,8 +160,8 @@ def next_overrides(
     while state.step < len(steps):
         step = steps[state.step]
         state.step += 1
-        new = step(region, state.overrides)
-        if new is not None and new != state.overrides:
+        new = step(region, state.directive)
+        if new is not None and new != state.directive:
             return new
     return None
 
@@ -148,7 +172,7 @@ def rerender(
     region: Region,
     plate: Image.Image,
     layers: list[Layer],
-    overrides: dict[str, Any],
+    directive: Directive,
     copy_backend: str | None = None,
 ) -> Layer:
     """The region's layer again, drawn over what lies beneath it (plate + lower layers)."""
@@ -157,7 +181,7 @@ def rerender(
         if layer.region == region.id:
             break
         below.alpha_composite(layer.image, (layer.rect.x, layer.rect.y))
-    return draw_region(lc, job, region, below, overrides, copy_backend)
+    return draw_region(lc, job, region, below, directive, copy_backend)
 
 
 def composite(plate: Image.Image, layers: list[Layer]) -> Image.Image:

@@ -33,6 +33,7 @@ from typing import Any
 
 from PIL import Image
 
+from copyplate.capabilities import require
 from copyplate.errors import InputError, MissingCapability, ServiceError, ServiceRefused
 from copyplate.layouts.models import GptImage
 
@@ -273,11 +274,7 @@ class ImagesClient:
     """The Images API with copyplate's settings: no SDK retries (ours record each try)."""
 
     def __init__(self, settings: GptImage, where: str = "gpt_image") -> None:
-        try:
-            import openai
-        except ImportError:
-            msg = "the gpt-image backends need the openai SDK (pip install 'copyplate[hosted]')"
-            raise MissingCapability(msg) from None
+        openai = require("openai")
         if not os.environ.get("OPENAI_API_KEY"):
             msg = "the gpt-image backends need OPENAI_API_KEY in the environment"
             raise MissingCapability(msg)

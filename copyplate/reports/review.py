@@ -17,7 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from copyplate.errors import InputError, MissingCapability
+from copyplate.capabilities import require
+from copyplate.errors import InputError
 
 
 class Review(BaseModel):
@@ -153,13 +154,10 @@ document.querySelectorAll('.card button').forEach(b => b.addEventListener('click
 
 
 def create_app(root: Path) -> Any:
-    try:
-        from fastapi import FastAPI, HTTPException
-        from fastapi.responses import FileResponse, HTMLResponse
-    except ImportError:
-        raise MissingCapability(
-            "copyplate serve needs FastAPI (pip install 'copyplate[serve]')"
-        ) from None
+    require("fastapi")
+    from fastapi import FastAPI, HTTPException
+    from fastapi.responses import FileResponse, HTMLResponse
+
     run = RunFolder(root)
     app = FastAPI(title="copyplate review", docs_url=None, redoc_url=None)
 

@@ -74,7 +74,7 @@ class BarcodeValidator:
                 measured=texts,
                 expected=payload,
                 bbox=bbox,
-                action="none" if ok else "fail",
+                action="none" if ok else "retypeset",
             )
         )
         sym = found[0]

@@ -11,18 +11,14 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from copyplate.capabilities import require
 from copyplate.errors import MissingCapability
 from copyplate.findings import Finding
 from copyplate.layouts.geometry import Rect
 
 
 def zxing() -> Any:
-    try:
-        import zxingcpp
-    except ImportError:
-        msg = "zxing-cpp is not installed: codes cannot be decoded (pip install 'copyplate[copy]')"
-        raise MissingCapability(msg) from None
-    return zxingcpp
+    return require("zxingcpp")
 
 
 @dataclass
@@ -55,8 +51,8 @@ def decode(image: Image.Image, area: Rect, formats: Any = None) -> list[Decoded]
 def zbar_texts(image: Image.Image, area: Rect) -> list[str] | None:
     """zbar's reading of the area, or None when zbar is not installed."""
     try:
-        from pyzbar import pyzbar
-    except (ImportError, OSError):
+        pyzbar = require("pyzbar")
+    except MissingCapability:  # optional: the second opinion is skipped
         return None
     m = max(8, min(area.w, area.h) // 10)
     crop = image.crop(
@@ -156,7 +152,7 @@ def zbar_finding(
         measured=zb,
         expected=payload,
         bbox=box.as_list(),
-        action="none" if agree or not zb else "fail",
+        action="none" if agree or not zb else "retypeset",
     )
 
 

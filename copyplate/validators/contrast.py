@@ -36,7 +36,7 @@ class ContrastValidator:
                     False,
                     "no glyphs found in the region to measure",
                     bbox=rect.as_list(),
-                    action="fail",
+                    action="retypeset",
                 )
             ]
         px = float(region.m.font_px or self._estimate_px(mask))

@@ -34,7 +34,7 @@ class GeometryValidator:
                 measured=box.as_list(),
                 expected=[0, 0, W, H],
                 bbox=box.as_list(),
-                action="none" if inside else "fail",
+                action="none" if inside else "retypeset",
             )
         )
         if not inside:
@@ -81,7 +81,7 @@ class GeometryValidator:
                 else f"covered by higher region(s) {', '.join(covering)}",
                 measured=covering,
                 bbox=box.as_list(),
-                action="none" if not covering else "fail",
+                action="none" if not covering else "retypeset",
             )
         )
         if ink is not None and region.kind == "text":

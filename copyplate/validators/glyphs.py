@@ -87,7 +87,7 @@ class GlyphsValidator:
             else f"no glyph for {describe_chars(missing)}",
             measured=[f"U+{ord(c):04X}" for c in missing],
             bbox=region.box.as_list(),
-            action="none" if ok else "fail",
+            action="none" if ok else "retypeset",
         )
 
     def _by_shape(self, asset: AssetView, region: RegionSpec) -> Finding:
@@ -123,5 +123,5 @@ class GlyphsValidator:
             "no .notdef boxes" if ok else f"{len(boxes)} .notdef box(es): a font lacks glyphs",
             measured=boxes,
             bbox=region.box.as_list(),
-            action="none" if ok else "fail",
+            action="none" if ok else "retypeset",
         )

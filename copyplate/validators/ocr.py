@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import shutil
 import subprocess
 import tempfile
 import unicodedata
@@ -30,7 +29,7 @@ from typing import Any, ClassVar
 import numpy as np
 from PIL import Image, ImageOps
 
-from copyplate.capabilities import tessdata_dir
+from copyplate.capabilities import available, require, tessdata_dir
 from copyplate.errors import MissingCapability
 from copyplate.findings import Finding
 from copyplate.textlayout import BIDI_CONTROLS
@@ -110,13 +109,12 @@ class Reader:
     def __init__(self) -> None:
         self._apis: dict[tuple[str, int], Any] = {}
         try:
-            import tesserocr
-
-            self._tesserocr: Any = tesserocr
-        except ImportError:
+            self._tesserocr: Any = require("tesserocr")
+        except MissingCapability as e:
+            # The `tesseract` command does the same work, a process per reading.
             self._tesserocr = None
-            if shutil.which("tesseract") is None:
-                msg = "neither tesserocr nor the tesseract command is installed (make setup)"
+            if not available("tesseract-cli"):
+                msg = f"{e}; the tesseract command is not installed either"
                 raise MissingCapability(msg) from None
         self.tessdata = tessdata_dir()
         if self.tessdata is None:

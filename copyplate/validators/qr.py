@@ -38,7 +38,7 @@ class QrValidator:
                     "no QR code could be decoded",
                     expected=payload,
                     bbox=bbox,
-                    action="retypeset",
+                    action="fail",
                 )
             ]
         texts = [d.text for d in found]

@@ -119,7 +119,7 @@ class RtlValidator:
         mask = region_mask(asset, region)
         cols = np.flatnonzero(mask.any(axis=0))
         if len(cols) == 0:
-            return Finding("rtl.alignment", region.id, False, "no copy found", action="fail")
+            return Finding("rtl.alignment", region.id, False, "no copy found", action="retypeset")
         left_gap, right_gap = int(cols.min()), int(box.w - 1 - cols.max())
         # Copy that fills its box sits on neither side: only a clear lean to the left fails.
         ok = right_gap <= left_gap + max(4, box.w // 50)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from copyplate.findings import Action, Finding
+from copyplate.layouts.models import QrRegion, TextRegion
 from copyplate.pipeline.asset import render_copy
+from copyplate.pipeline.directives import Directive, Relaxation
 from copyplate.pipeline.plan import Job
 from copyplate.pipeline.produce import produce
-from copyplate.pipeline.replan import MAX_ATTEMPTS
+from copyplate.pipeline.replan import MAX_ATTEMPTS, RegionState, next_directive, terminal
 from copyplate.renderers.plates.base import PlateRequest, plate_generator
 from tests.renderers.copy.helpers import campaign, text_region
 
@@ -94,3 +98,94 @@ def test_unfixable_region_stops_after_bounded_attempts(tmp_path: Path) -> None:
     assert all(not a["passed"] for a in attempts)
     box = next(x for x in asset.layers if x.region == "head").rect.as_list()
     assert outside_equal(before, asset.image, box)
+
+
+def _finding(check: str, action: Action = "retypeset") -> Finding:
+    return Finding(check, "r", False, "failed", action=action)
+
+
+BOX = {"x": 0.1, "y": 0.1, "w": 0.5, "h": 0.5}
+
+
+def test_a_directive_updates_the_region_it_is_given() -> None:
+    head = TextRegion.model_validate(
+        {"id": "h", "kind": "text", "copy": "h", "box": BOX, "max_lines": 1, "max_font_px": 48}
+    )
+    d = Directive(Relaxation(max_lines=2, max_font_px=41, contrast_aid="scrim", font_shift=1))
+    drawn = d.region(head)
+    assert (drawn.max_lines, drawn.max_font_px, drawn.contrast_aid) == (2, 41, "scrim")
+    assert drawn.model_dump(exclude={"max_lines", "max_font_px", "contrast_aid"}) == (
+        head.model_dump(exclude={"max_lines", "max_font_px", "contrast_aid"})
+    )
+    assert (head.max_lines, head.max_font_px, head.contrast_aid) == (1, 48, "none")
+    # The font shift is no Region field: it travels in RenderContext, never in the Region.
+    assert "font_shift" not in drawn.__dict__
+    assert Directive().region(head) is head
+    # A QR region takes the QR relaxations and ignores those it has no field for.
+    qr = QrRegion.model_validate({"id": "q", "kind": "qr", "payload": "x", "box": BOX})
+    drawn_qr = Directive(Relaxation(ecc="Q", quiet_zone_modules=6, max_lines=2)).region(qr)
+    assert (drawn_qr.ecc, drawn_qr.quiet_zone_modules) == ("Q", 6)
+    assert "max_lines" not in drawn_qr.__dict__ and qr.ecc == "M"
+
+
+def test_attempts_record_what_a_directive_changed() -> None:
+    before = Directive(Relaxation(max_lines=2))
+    after = before.relaxed(replace(before.relax, max_font_px=41))
+    assert after.changed_from(before) == {"max_font_px": 41}
+    assert replace(after, repaint_plate=True).changed_from(after) == {"inpaint_plate": True}
+    assert Directive(backend="typeset").changed_from(Directive(Relaxation(prompt_relax=2))) == {
+        "backend": "typeset"
+    }
+
+
+def test_the_text_ladder_relaxes_one_setting_at_a_time() -> None:
+    head = TextRegion.model_validate(
+        {
+            "id": "h",
+            "kind": "text",
+            "copy": "h",
+            "box": BOX,
+            "max_lines": 1,
+            "min_font_px": 40,
+            "max_font_px": 48,
+        }
+    )
+    state = RegionState()
+    seen = []
+    while (d := next_directive(head, state, [_finding("geometry.fit")])) is not None:
+        seen.append(d.changed_from(state.directive))
+        state.directive = d
+    assert seen == [{"max_lines": 2}, {"max_font_px": 41}, {"font_shift": 1}]
+    assert state.directive.region(head).max_font_px == 41
+
+
+def test_the_action_decides_what_is_retried() -> None:
+    assert terminal([_finding("regex.pattern", "fail")])
+    assert terminal([_finding("ocr.text"), _finding("barcode.check_digit", "fail")])
+    assert not terminal([_finding("ocr.text"), _finding("contrast.wcag")])
+    assert not terminal([_finding("glyphs.missing", "retypeset")])
+
+
+def test_validators_say_which_findings_are_terminal() -> None:
+    """The actions the validators set are what the ladder acts on: a QR that does not decode
+    at all is terminal; copy that cannot be found is retried."""
+    from copyplate.validators.base import instances
+    from copyplate.validators.contract import Manifest
+    from copyplate.validators.manifest import view_of
+
+    man = Manifest.model_validate(
+        {
+            "image": "a.png",
+            "locale": "ar-SA",
+            "regions": [
+                {"id": "qr", "kind": "qr", "box": [10, 10, 120, 120], "payload": "https://x.y"},
+                {"id": "h", "kind": "text", "box": [150, 10, 200, 60], "text": "مرحبا"},
+            ],
+        }
+    )
+    view = view_of(Path("a.json"), man, Image.new("RGB", (400, 200), "white"))
+    v = instances()
+    (decode,) = [f for f in v["qr"].validate(view, view.regions[0]) if f.check == "qr.decode"]
+    assert not decode.passed and terminal([decode])
+    blank = [f for f in v["contrast"].validate(view, view.regions[1]) if not f.passed]
+    assert blank and not terminal(blank)

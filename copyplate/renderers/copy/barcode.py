@@ -96,7 +96,7 @@ class BarcodeRenderer:
         ql, qr = QUIET[region.symbology]
         total = ql + len(bars) + qr
         module = rect.w // total
-        min_module = int(ctx.overrides.get("min_module_px", region.min_module_px))
+        min_module = region.min_module_px
         findings: list[Finding] = []
         if module < min_module:
             findings.append(

@@ -26,8 +26,10 @@ class RenderContext:
     # The composite beneath this region (plate plus lower layers), RGB, full canvas. Used to
     # choose a contrast aid; renderers never draw on it.
     backdrop: Image.Image | None = None
-    # Relaxations the retry ladder asks for, e.g. {"max_lines": 3, "contrast_aid": "scrim"}.
-    overrides: dict[str, Any] = field(default_factory=dict)
+    # What a retry relaxes that a Region cannot hold (the rest arrives in the Region itself):
+    # start the font chain this many faces later; how relaxed a hosted model's prompt is.
+    font_shift: int = 0
+    prompt_relax: int = 0
 
 
 @dataclass

@@ -101,7 +101,7 @@ def build_prompt(region: TextLike, ctx: RenderContext, text: str, relax: int, sc
     info = lc.locale(ctx.locale)
     direction = region.direction or lc.direction(ctx.locale)
     what = {"text": "text", "price": "price", "cta": "button label"}[region.kind]
-    lines = int(ctx.overrides.get("max_lines", region.max_lines))
+    lines = region.max_lines
     min_px = max(1, round(region.min_font_px * scale))
     max_px = max(min_px, round(region.max_font_px * scale))
     parts = [
@@ -155,7 +155,7 @@ class GptImageRenderer:
         settings = lc.campaign.gpt_image
         rect = lc.region_rect(region, ctx.size)
         text, extra = copy_of(region, ctx)
-        relax = int(ctx.overrides.get("prompt_relax", 0))
+        relax = ctx.prompt_relax
         frame = Frame.fit(
             ctx.size.width,
             ctx.size.height,

@@ -10,19 +10,15 @@ from typing import ClassVar
 
 from PIL import Image, ImageDraw
 
+from copyplate.capabilities import require
 from copyplate.color import parse_hex
-from copyplate.errors import MissingCapability
 from copyplate.findings import Finding
 from copyplate.layouts.models import QrRegion, RegionBase
 from copyplate.renderers.copy.base import Layer, RenderContext, copy_renderers, payload_of
 
 
 def qr_matrix(payload: str, ecc: str) -> tuple[list[bytearray], int]:
-    try:
-        import segno
-    except ImportError:
-        msg = "segno is not installed: QR codes need it (pip install 'copyplate[copy]')"
-        raise MissingCapability(msg) from None
+    segno = require("segno")
     # boost_error=False: the campaign chose the level; a silent upgrade would change the
     # symbol the manifest describes.
     code = segno.make_qr(payload, error=ecc.lower(), boost_error=False)
@@ -39,9 +35,7 @@ class QrRenderer:
         lc = ctx.campaign
         rect = lc.region_rect(region, ctx.size)
         payload = payload_of(region, ctx)
-        ecc = str(ctx.overrides.get("ecc", region.ecc))
-        quiet = int(ctx.overrides.get("quiet_zone_modules", region.quiet_zone_modules))
-        min_module = int(ctx.overrides.get("min_module_px", region.min_module_px))
+        ecc, quiet, min_module = region.ecc, region.quiet_zone_modules, region.min_module_px
         matrix, version = qr_matrix(payload, ecc)
         n = len(matrix)
         total = n + 2 * quiet

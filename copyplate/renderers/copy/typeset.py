@@ -20,11 +20,6 @@ TextLike = TextRegion | PriceRegion | CtaRegion
 SCRIM_ALPHA = 224
 
 
-def _opt(region: TextLike, ctx: RenderContext, name: str) -> Any:
-    """A region setting, unless the retry ladder overrides it for this attempt."""
-    return ctx.overrides.get(name, getattr(region, name))
-
-
 def _bold(layout: Layout) -> bool:
     return any("bold" in f.style.lower() or "black" in f.style.lower() for f in layout.faces)
 
@@ -45,7 +40,7 @@ def choose_aid(
     target: float,
 ) -> tuple[str, tuple[int, int, int, int], tuple[int, int, int, int] | None]:
     """(aid, text colour, aid colour): what brings the copy to `target` over the backdrop."""
-    aid = str(_opt(region, ctx, "contrast_aid"))
+    aid: str = region.contrast_aid
     if aid == "none" or ctx.backdrop is None:
         return "none", fill, None
     crop = np.asarray(ctx.backdrop.convert("RGB").crop((rect.x, rect.y, rect.right, rect.bottom)))
@@ -85,9 +80,9 @@ def set_copy(
     rect = lc.region_rect(region, ctx.size)
     info = lc.locale(ctx.locale)
     direction: Direction = region.direction or lc.direction(ctx.locale)  # type: ignore[assignment]
-    chain = lc.font_chain(str(_opt(region, ctx, "font_role")), info.script)
+    chain = lc.font_chain(region.font_role, info.script)
     # "alternate font": the retry ladder may start the chain at a later face.
-    first = int(ctx.overrides.get("font_shift", 0)) % max(len(chain), 1)
+    first = ctx.font_shift % max(len(chain), 1)
     chain = chain[first:] + chain[:first]
     setter = TextSetter(chain, ctx.locale, direction, lc.campaign.brand.hyphenation)
     findings: list[Finding] = []
@@ -105,7 +100,7 @@ def set_copy(
                 measured=[f"U+{ord(c):04X}" for c in missing],
                 expected="every glyph",
                 bbox=bbox,
-                action="fail",
+                action="retypeset",
             )
         )
 
@@ -116,10 +111,10 @@ def set_copy(
     # One pixel stays clear on every side (see the ink check below).
     inner_w, inner_h = rect.w - pad[0] - pad[2] - 2, rect.h - pad[1] - pad[3] - 2
 
-    min_px = int(_opt(region, ctx, "min_font_px"))
-    max_px = int(_opt(region, ctx, "max_font_px"))
-    max_lines = int(_opt(region, ctx, "max_lines"))
-    line_height = float(_opt(region, ctx, "line_height"))
+    min_px = region.min_font_px
+    max_px = region.max_font_px
+    max_lines = region.max_lines
+    line_height = region.line_height
     meta: dict[str, Any] = {
         "text": text,
         "direction": direction,
@@ -130,7 +125,7 @@ def set_copy(
     layout = setter.fit(text, inner_w, inner_h, min_px, max_px, max_lines, line_height)
     text_img: Image.Image | None = None
     while layout is not None:
-        fill = parse_hex(lc.color(str(_opt(region, ctx, "color"))))
+        fill = parse_hex(lc.color(region.color))
         target = contrast_target(region, ctx, layout.size, _bold(layout))
         aid, fill, aid_color = (
             choose_aid(region, ctx, rect, fill, target) if shape == "none" else ("none", fill, None)
@@ -141,7 +136,7 @@ def set_copy(
         stroke = None
         if aid == "halo" and aid_color is not None:
             stroke = (max(2, layout.size // 12), aid_color)
-        align, valign = str(_opt(region, ctx, "align")), str(_opt(region, ctx, "valign"))
+        align, valign = region.align, region.valign
         origin = (m + pad[0] + 1, m + pad[1] + 1)
         block = setter.draw(
             scratch, layout, origin, (inner_w, inner_h), align, valign, fill, stroke

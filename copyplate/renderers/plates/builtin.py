@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 from PIL import Image, ImageFilter
 
+from copyplate.capabilities import require
 from copyplate.color import parse_hex
 from copyplate.errors import MissingCapability, RenderError
 from copyplate.renderers.plates.base import PlateRequest, plate_generators
@@ -41,17 +42,13 @@ MOOD_WORDS = {
 
 
 def _torch() -> Any:
-    try:
-        import torch
-    except ImportError:
-        msg = "the built-in plate model needs torch and diffusers (copyplate[diffusion])"
-        raise MissingCapability(msg) from None
-    return torch
+    return require("torch")
 
 
 @functools.lru_cache(maxsize=2)
 def _load(model_dir: Path) -> tuple[Any, dict[str, Any], str]:
     torch = _torch()
+    require("diffusers")
     from diffusers import DDPMScheduler, UNet2DModel
 
     weights = model_dir / "unet" / "diffusion_pytorch_model.safetensors"

@@ -19,7 +19,8 @@ from typing import Any, ClassVar
 
 from PIL import Image
 
-from copyplate.errors import InputError, MissingCapability, RenderError
+from copyplate.capabilities import require
+from copyplate.errors import InputError, RenderError
 from copyplate.renderers.plates.base import PlateRequest, plate_generators
 
 # Few-step distilled models want few steps and no classifier-free guidance.
@@ -27,13 +28,8 @@ TURBO_HINTS = ("turbo", "schnell", "lightning")
 
 
 def _libs() -> tuple[Any, Any]:
-    try:
-        import diffusers
-        import torch
-    except ImportError:
-        msg = "the diffusers backend needs torch, diffusers and transformers (copyplate[diffusion])"
-        raise MissingCapability(msg) from None
-    return torch, diffusers
+    diffusers = require("diffusers")
+    return require("torch"), diffusers
 
 
 @functools.lru_cache(maxsize=2)

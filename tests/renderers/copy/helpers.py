@@ -84,14 +84,11 @@ def text_region(rid: str = "t", **kw: Any) -> dict[str, Any]:
 
 
 def render(
-    lc: LoadedCampaign,
-    locale: str,
-    plate_color: str = "#FFFFFF",
-    overrides: dict[str, dict[str, Any]] | None = None,
+    lc: LoadedCampaign, locale: str, plate_color: str = "#FFFFFF"
 ) -> tuple[Image.Image, list[Layer]]:
     size = lc.campaign.sizes[0]
     plate = Image.new("RGB", (size.width, size.height), plate_color)
-    return render_copy(lc, Job(lc.campaign.id, locale, size.name, "default"), plate, overrides)
+    return render_copy(lc, Job(lc.campaign.id, locale, size.name, "default"), plate)
 
 
 def replace_copy(lc: LoadedCampaign, locale: str, key: str, value: Any) -> None:
