@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from copyplate.findings import Finding
 from copyplate.layouts.geometry import Rect
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
-from copyplate.validators.imaging import region_mask
+from copyplate.validators.imaging import region_mask, without_holder
 
 
 @validators.register("geometry")
@@ -84,8 +83,8 @@ class GeometryValidator:
                 action="none" if not covering else "retypeset",
             )
         )
-        if ink is not None and region.kind == "text":
-            cut = self._cut_sides(asset, region, ink)
+        if ink is not None:
+            cut = self._cut_sides(asset, region)
             out.append(
                 Finding(
                     "geometry.clipping",
@@ -137,7 +136,7 @@ class GeometryValidator:
         )
 
     @staticmethod
-    def _cut_sides(asset: AssetView, region: RegionSpec, ink: Rect) -> dict[str, str]:
+    def _cut_sides(asset: AssetView, region: RegionSpec) -> dict[str, str]:
         """The box sides where glyphs are cut, and how.
 
         Ink touching the box edge is not clipping by itself: copy set tight to its box, or a
@@ -148,7 +147,7 @@ class GeometryValidator:
         outside no longer says the expected copy: that is for `ocr` to fail."""
         box = region.box
         H, W = asset.gray.shape
-        mask = _without_corners(region_mask(asset, region))
+        mask = without_holder(region_mask(asset, region))
         if not mask.any():
             return {}
         rgb = asset.crop(box).reshape(-1, 3).astype(np.float32)
@@ -163,16 +162,16 @@ class GeometryValidator:
             d_bg = ((p - bg_rgb) ** 2).sum(axis=1)
             return np.asarray((d_ink < d_bg) & (d_ink < max(30.0, gap * 0.5) ** 2), dtype=bool)
 
-        # (name, touching positions along the edge, pixels just outside at those positions)
+        # name: (ink along that edge, the row or column just outside it, its axis)
         sides = {
-            "left": (ink.x <= box.x, mask[:, 0], box.x - 1, "x"),
-            "right": (ink.right >= box.right, mask[:, -1], box.right, "x"),
-            "top": (ink.y <= box.y, mask[0, :], box.y - 1, "y"),
-            "bottom": (ink.bottom >= box.bottom, mask[-1, :], box.bottom, "y"),
+            "left": (mask[:, 0], box.x - 1, "x"),
+            "right": (mask[:, -1], box.right, "x"),
+            "top": (mask[0, :], box.y - 1, "y"),
+            "bottom": (mask[-1, :], box.bottom, "y"),
         }
         cut: dict[str, str] = {}
-        for name, (touches, edge, outside, axis) in sides.items():
-            if not touches or not edge.any():
+        for name, (edge, outside, axis) in sides.items():
+            if not edge.any():
                 continue
             limit = W if axis == "x" else H
             if outside < 0 or outside >= limit:
@@ -188,18 +187,3 @@ class GeometryValidator:
                 cut[name] = f"the copy's ink goes on past the box ({share:.0%} of where it touches)"
         return cut
 
-
-def _without_corners(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """The mask less the pieces that sit in a corner of the box touching both its sides: the
-    plate showing through a rounded card or pill, which a colour split can take for ink."""
-    h, w = mask.shape
-    c = max(3, min(h, w) // 4)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    out = mask.copy()
-    for i in range(1, n):
-        x, y, bw, bh = (int(v) for v in stats[i][:4])
-        left, top, right, bottom = x == 0, y == 0, x + bw == w, y + bh == h
-        in_corner = bw <= c and bh <= c and (left or right) and (top or bottom)
-        if in_corner:
-            out[labels == i] = False
-    return out

@@ -121,3 +121,19 @@ def core(mask: Mask) -> Mask:
     """Glyph pixels away from antialiased edges (falls back to the mask for thin strokes)."""
     eroded = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     return eroded if eroded.sum() >= 20 else mask
+
+
+def without_holder(mask: NDArray[np.bool_], band: int = 3) -> NDArray[np.bool_]:
+    """The glyph mask less what a card, pill or scrim behind the copy leaves in it: pieces
+    that lie wholly along the box's edge (the holder's antialiased outline) and pieces
+    that touch two of its sides (the plate showing past rounded ends and corners)."""
+    h, w = mask.shape
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    out = mask.copy()
+    for i in range(1, n):
+        x, y, bw, bh = (int(v) for v in stats[i][:4])
+        sides = (x == 0) + (y == 0) + (x + bw == w) + (y + bh == h)
+        along = (x + bw <= band or x >= w - band) or (y + bh <= band or y >= h - band)
+        if sides >= 2 or (sides and along):
+            out[labels == i] = False
+    return out

@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 import subprocess
 import tempfile
 import unicodedata
 from pathlib import Path
 from typing import Any, ClassVar
 
+import cv2
 import numpy as np
+from numpy.typing import NDArray
 from PIL import Image, ImageOps
 
 from copyplate.capabilities import available, require, tessdata_dir
@@ -34,8 +37,9 @@ from copyplate.errors import MissingCapability
 from copyplate.findings import Finding
 from copyplate.textlayout import BIDI_CONTROLS
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
-from copyplate.validators.imaging import region_mask, runs, text_rect
-from copyplate.validators.reference import compare
+from copyplate.validators.imaging import region_mask, runs, text_rect, without_holder
+from copyplate.validators.reference import compare, named_faces
+from copyplate.validators.symbols import CURRENCY_SIGNS, is_symbol
 
 TESS_LANG = {
     "en": "eng",
@@ -87,16 +91,77 @@ _SAME = str.maketrans(
 )
 
 
+# Arabic vowel signs (harakat, shadda, tanwin), the dagger alef and tatweel, and Hebrew
+# points: optional in the script, drawn as small marks no reader here sees reliably. They
+# are not verified by reading (a missing shadda passes); the letters around them are.
+_POINTS = frozenset([*range(0x064B, 0x0660), 0x0670, 0x0640, *range(0x0591, 0x05C8)]) - {
+    0x05BE,  # maqaf, a hyphen
+    0x05C0,  # paseq
+    0x05C3,  # sof pasuq
+    0x05C6,  # nun hafukha
+}
+
+
 def normalise(text: str) -> str:
     """What OCR and copy are compared on: meaning kept, reader noise removed."""
     text = unicodedata.normalize("NFKC", text)
     out = []
     for ch in text.translate(_SAME):
-        if ch in BIDI_CONTROLS or ch.isspace():
+        if ch in BIDI_CONTROLS or ch.isspace() or ord(ch) in _POINTS:
             continue
         d = unicodedata.decimal(ch, None)
         out.append(str(d) if d is not None else ch)
     return "".join(out)
+
+
+# Marks that take their place from the text around them in bidi: next to a Latin word or a
+# number inside right-to-left copy, a reader may put them on either side of it.
+NEUTRALS = frozenset(":;,.!?%()\"'-/")
+
+
+def _strong_ltr(c: str) -> bool:
+    return c.isdigit() or unicodedata.bidirectional(c) == "L"
+
+
+def same_copy(read: str, want: str, rtl: bool) -> bool:
+    """Whether a normalised reading says `want`. In right-to-left copy a neutral mark may
+    stand on the other side of the Latin word or number it is next to (tesseract's
+    logical order does not always agree with the author's); every letter, digit and mark
+    must still be there, in order otherwise."""
+    if read == want:
+        return True
+    if not rtl:
+        return False
+
+    def split(text: str) -> tuple[str, list[tuple[str, int]]]:
+        body: list[str] = []
+        marks: list[tuple[str, int]] = []
+        for c in text:
+            if c in NEUTRALS:
+                marks.append((c, len(body)))
+            else:
+                body.append(c)
+        return "".join(body), marks
+
+    body_r, marks_r = split(read)
+    body_w, marks_w = split(want)
+    if body_r != body_w or sorted(m for m, _ in marks_r) != sorted(m for m, _ in marks_w):
+        return False
+    free = sorted(marks_r, key=lambda m: (m[0], m[1]))
+    for mark, at in sorted(marks_w, key=lambda m: (m[0], m[1])):
+        k = next(
+            (
+                i
+                for i, (c, there) in enumerate(free)
+                if c == mark
+                and all(_strong_ltr(x) for x in body_w[min(at, there) : max(at, there)])
+            ),
+            None,
+        )
+        if k is None:
+            return False
+        free.pop(k)
+    return True
 
 
 def digits_of(text: str) -> str:
@@ -129,11 +194,13 @@ class Reader:
             raise MissingCapability(msg)
         return [base] if base == "eng" else [f"{base}+eng", base]
 
-    def read(self, image: Image.Image, lang: str, single_line: bool) -> str:
+    def read(self, image: Image.Image, lang: str, single_line: bool, raw: bool = False) -> str:
+        """Tesseract's reading of `image`: a block, one line, or (`raw`) one line without
+        layout analysis, which reads Arabic lines the line mode returns empty."""
         if self._tesserocr is None:
-            return self._read_cli(image, lang, single_line)
+            return self._read_cli(image, lang, single_line, raw)
         t = self._tesserocr
-        psm = t.PSM.SINGLE_LINE if single_line else t.PSM.SINGLE_BLOCK
+        psm = self._psm(single_line, raw)
         key = (lang, int(psm))
         if key not in self._apis:
             self._apis[key] = t.PyTessBaseAPI(path=str(self.tessdata), lang=lang, psm=psm)
@@ -141,7 +208,34 @@ class Reader:
         api.SetImage(image)
         return str(api.GetUTF8Text())
 
-    def _read_cli(self, image: Image.Image, lang: str, single_line: bool) -> str:
+    def symbols(
+        self, image: Image.Image, lang: str, single_line: bool, raw: bool = False
+    ) -> list[tuple[str, tuple[int, int, int, int]]]:
+        """Each character read, with its box in `image` (empty without tesserocr)."""
+        if self._tesserocr is None:
+            return []
+        self.read(image, lang, single_line, raw)
+        t = self._tesserocr
+        api = self._apis[(lang, int(self._psm(single_line, raw)))]
+        it = api.GetIterator()
+        out: list[tuple[str, tuple[int, int, int, int]]] = []
+        level = t.RIL.SYMBOL
+        while it is not None:
+            try:
+                text, box = it.GetUTF8Text(level), it.BoundingBox(level)
+            except RuntimeError:  # nothing was recognised
+                break
+            if text and box:
+                out.append((str(text), (int(box[0]), int(box[1]), int(box[2]), int(box[3]))))
+            if not it.Next(level):
+                break
+        return out
+
+    def _psm(self, single_line: bool, raw: bool) -> Any:
+        t = self._tesserocr
+        return t.PSM.RAW_LINE if raw else t.PSM.SINGLE_LINE if single_line else t.PSM.SINGLE_BLOCK
+
+    def _read_cli(self, image: Image.Image, lang: str, single_line: bool, raw: bool) -> str:
         with tempfile.TemporaryDirectory() as d:
             src = Path(d) / "in.png"
             image.save(src)
@@ -153,7 +247,7 @@ class Reader:
                     "-l",
                     lang,
                     "--psm",
-                    "7" if single_line else "6",
+                    "13" if raw else "7" if single_line else "6",
                     "--tessdata-dir",
                     str(self.tessdata),
                 ],
@@ -170,14 +264,59 @@ def reader() -> Reader:
     return Reader()
 
 
-def prepared(asset: AssetView, region: RegionSpec, scale_to: float = 40.0) -> list[Image.Image]:
-    """Black-on-white crops of the glyphs: the whole block, then each line."""
+def line_bands(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """Row ranges of the text lines in a glyph mask, found from the ink itself.
+
+    Bands of ink rows are lines; a thin band close to a taller one (Thai and Vietnamese
+    marks above, Arabic dots below, an accent row) belongs to that line, not a line of its
+    own."""
+    bands = runs(np.asarray(mask.any(axis=1), dtype=bool))
+    if len(bands) <= 1:
+        return bands
+    tallest = max(b - a for a, b in bands)
+    merged: list[tuple[int, int]] = []
+    for a, b in bands:
+        if merged:
+            pa, pb = merged[-1]
+            gap = a - pb
+            thin = min(b - a, pb - pa) < 0.45 * tallest
+            if gap < 0.12 * tallest or (thin and gap < 0.5 * tallest):
+                merged[-1] = (pa, b)
+                continue
+        merged.append((a, b))
+    return merged
+
+
+def has_holder(asset: AssetView, region: RegionSpec) -> bool:
+    """Whether the glyph mask holds pieces of a card, pill or scrim (`without_holder`)."""
+    key = ("holder", region.id)
+    if key not in asset.cache:
+        mask = region_mask(asset, region)
+        asset.cache[key] = bool((without_holder(mask) != mask).any())
+    return bool(asset.cache[key])
+
+
+def prepared(
+    asset: AssetView, region: RegionSpec, scale_to: float = 40.0, holder_free: bool = False
+) -> list[Image.Image]:
+    """Black-on-white crops of the glyphs: the whole block, then each line.
+
+    The lines come from the ink (`line_bands`); the manifest's `lines` and `font_px` are
+    only hints for the scale, used when they agree with what the pixels show. With
+    `holder_free`, the edges of a card or pill behind the copy are taken out first."""
     px = float(region.m.font_px or 0) or None
     rect = text_rect(asset, region, pad=max(4, int((px or 24) // 3)))
     mask = region_mask(asset, region, rect)
-    if px is None:
-        rows = mask.any(axis=1)
-        px = max(10.0, float(rows.sum()) / 0.75 / max(1, len(region.m.lines or [1])))
+    if holder_free:
+        mask = without_holder(region_mask(asset, region))
+        mask = mask[
+            rect.y - region.box.y : rect.bottom - region.box.y,
+            rect.x - region.box.x : rect.right - region.box.x,
+        ]
+    bands = line_bands(mask)
+    if px is None or (region.m.lines is not None and len(region.m.lines) != len(bands)):
+        heights = sorted(b - a for a, b in bands) or [0]
+        px = max(10.0, heights[len(heights) // 2] / 0.75)
     scale = min(4.0, max(0.4, scale_to / px))
     img = Image.fromarray(np.where(mask, 0, 255).astype(np.uint8))
 
@@ -190,14 +329,12 @@ def prepared(asset: AssetView, region: RegionSpec, scale_to: float = 40.0) -> li
         return ImageOps.expand(im, 16, fill=255)
 
     out = [fit(img)]
-    n_lines = len(region.m.lines or [])
-    if n_lines > 1:
-        bands = runs(np.asarray(mask.any(axis=1), dtype=bool))
-        if len(bands) == n_lines:
-            out += [
-                fit(img.crop((0, max(0, a - 4), img.width, min(img.height, b + 4))))
-                for a, b in bands
-            ]
+    if len(bands) > 1:
+        pad = max(2, round(px * 0.1))
+        out += [
+            fit(img.crop((0, max(0, a - pad), img.width, min(img.height, b + pad))))
+            for a, b in bands
+        ]
     return out
 
 
@@ -210,6 +347,115 @@ def diff_words(read: str, expected: str) -> str:
     return "; ".join(parts[:4]) or "differs"
 
 
+SignPattern = tuple[re.Pattern[str], str]  # the pattern, and the sign of each slot in order
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in the crop
+
+
+def price_patterns(want: str, rtl: bool) -> list[SignPattern]:
+    """Patterns a reading of a price (`want`, normalised) must match. Each currency sign is
+    a slot of one to three read characters whose glyph is then identified by its shape (a
+    reader may not know the sign). Right-to-left copy is also read with the sign and the
+    amount in visual order."""
+    signs = [i for i, c in enumerate(want) if c in CURRENCY_SIGNS]
+
+    def pattern(text: str) -> SignPattern:
+        body = "".join("(.{1,3}?)" if c in CURRENCY_SIGNS else re.escape(c) for c in text)
+        return re.compile(f"^{body}$"), "".join(c for c in text if c in CURRENCY_SIGNS)
+
+    out = [pattern(want)]
+    if rtl and len(signs) == 1:
+        i = signs[0]
+        rest = want[:i] + want[i + 1 :]
+        out += [pattern(want[i] + rest), pattern(rest + want[i])]
+    return out
+
+
+def _glyph_ink(ink: NDArray[np.bool_], box: Box) -> NDArray[np.bool_]:
+    """The ink of the glyph(s) in `box`: components mostly inside it, not pieces of a
+    neighbour or of a holder's edge that reach into it."""
+    x0, y0, x1, y1 = box
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    inside = np.zeros(ink.shape, dtype=bool)
+    inside[y0:y1, x0:x1] = True
+    keep = np.zeros(ink.shape, dtype=bool)
+    for i in range(1, n):
+        part = labels == i
+        area = int(stats[i][cv2.CC_STAT_AREA])
+        if (part & inside).sum() >= 0.6 * area:
+            keep |= part
+    return keep[y0:y1, x0:x1]
+
+
+def separator_is(ink: NDArray[np.bool_], box: Box, baseline: float, x_height: float) -> str:
+    """ "," or "." by the mark's ink, or "" when it cannot be told: a comma is taller than
+    wide or reaches below the digits' baseline; a full stop is round and sits on it."""
+    ys, xs = np.nonzero(_glyph_ink(ink, box))
+    if len(ys) == 0:
+        return ""
+    h, w = int(ys.max() - ys.min()) + 1, int(xs.max() - xs.min()) + 1
+    below = (box[1] + int(ys.max()) + 1 - baseline) / max(x_height, 1.0)
+    if below > 0.12 or h >= 1.5 * w:
+        return ","
+    if below <= 0.05 and h <= 1.25 * w:
+        return "."
+    return ""
+
+
+def verify_price(
+    crop: Image.Image, symbols: list[tuple[str, Box]], patterns: list[SignPattern]
+) -> tuple[str, bool] | None:
+    """How the reading matched the price, and whether a sign was told by its shape alone
+    (the reader read something else there); None when it does not match. Every currency
+    sign is identified by its shape and every decimal or group mark by its position, since
+    a reader misreads both.
+
+    `symbols` are tesseract's characters with their boxes in `crop` (black on white)."""
+    texts = [normalise(t) for t, _ in symbols]
+    reading = "".join(texts)
+    starts = np.cumsum([0, *(len(t) for t in texts)])
+    ink = np.asarray(crop, dtype=np.uint8) < 128
+    digits = [b for t, b in zip(texts, (b for _, b in symbols), strict=True) if t.isdigit()]
+    if not digits:
+        return None
+    baseline = float(np.median([b[3] for b in digits]))
+    height = float(np.median([b[3] - b[1] for b in digits]))
+    for pat, signs in patterns:
+        m = pat.match(reading)
+        if m is None:
+            continue
+        how: list[str] = []
+        for g, sign in enumerate(signs, start=1):
+            a, b = m.span(g)
+            idx = [k for k in range(len(texts)) if starts[k] < b and starts[k + 1] > a]
+            boxes = [symbols[k][1] for k in idx]
+            box = (
+                min(x[0] for x in boxes),
+                min(x[1] for x in boxes),
+                max(x[2] for x in boxes),
+                max(x[3] for x in boxes),
+            )
+            agrees = m.group(g) == sign
+            ok, _ = is_symbol(_glyph_ink(ink, box), sign, agrees)
+            if not ok:
+                break
+            how.append(
+                f"{sign} read as such" if agrees else f"{m.group(g)!r} is {sign} by its shape"
+            )
+        else:
+            marks = [(t, b) for t, b in zip(texts, (b for _, b in symbols), strict=True)]
+            # A mark is wrong when its ink says the other mark; one it cannot tell is left
+            # to the reading.
+            wrong = [
+                t
+                for t, b in marks
+                if t in ",." and separator_is(ink, b, baseline, height) not in ("", t)
+            ]
+            if not wrong:
+                shaped = any(m.group(g) != sign for g, sign in enumerate(signs, start=1))
+                return "; ".join([*how, "decimal and group marks placed as expected"]), shaped
+    return None
+
+
 @validators.register("ocr")
 class OcrValidator:
     check: ClassVar[str] = "ocr"
@@ -218,20 +464,42 @@ class OcrValidator:
     def validate(self, asset: AssetView, region: RegionSpec) -> list[Finding]:
         expected = region.text
         want = normalise(expected)
+        rtl = region.direction == "rtl"
         bbox = region.box.as_list()
         rd = reader()
-        crops = prepared(asset, region)
+        # A price is accepted by `_price` alone, which also checks its signs and marks; the
+        # readings below then only explain a failure.
+        if region.kind == "price" and (priced := self._price(asset, region, want)):
+            return [self._pass(region, priced[0], f"reads back exactly; {priced[1]}")]
         readings: list[str] = []
-        for lang in rd.languages(region.locale):
-            block = rd.read(crops[0], lang, single_line=len(crops) == 1)
-            readings.append(block)
-            if normalise(block) == want:
-                return [self._pass(region, block, "reads back exactly")]
-            if len(crops) > 1:
-                joined = "".join(rd.read(c, lang, single_line=True) for c in crops[1:])
-                readings.append(joined)
-                if normalise(joined) == want:
-                    return [self._pass(region, joined, "reads back exactly, line by line")]
+
+        def says(reading: str) -> bool:
+            return region.kind != "price" and same_copy(normalise(reading), want, rtl)
+
+        for holder_free in (False, True) if has_holder(asset, region) else (False,):
+            crops = prepared(asset, region, holder_free=holder_free)
+            how = " (card or pill edges left out)" if holder_free else ""
+            lines = crops[1:] or crops[:1]
+            for lang in rd.languages(region.locale):
+                block = rd.read(crops[0], lang, single_line=len(crops) == 1)
+                readings.append(block)
+                if says(block):
+                    return [self._pass(region, block, "reads back exactly" + how)]
+                if len(crops) > 1:
+                    joined = "".join(rd.read(c, lang, single_line=True) for c in lines)
+                    readings.append(joined)
+                    if says(joined):
+                        return [
+                            self._pass(region, joined, f"reads back exactly, line by line{how}")
+                        ]
+                # Without layout analysis tesseract reads Arabic lines its line mode returns
+                # empty, but it also guesses more (a final sigma read as alpha): only for
+                # lines the line mode could not read at all.
+                if len(normalise(readings[-1])) < len(want) / 2:
+                    joined = "".join(rd.read(c, lang, single_line=True, raw=True) for c in lines)
+                    readings.append(joined)
+                    if says(joined):
+                        return [self._pass(region, joined, f"reads back exactly, raw lines{how}")]
         best = max(
             readings, key=lambda r: difflib.SequenceMatcher(None, normalise(r), want).ratio()
         )
@@ -276,6 +544,47 @@ class OcrValidator:
                 extra={"readings": [r.strip() for r in readings]},
             )
         ]
+
+    @staticmethod
+    def _price(asset: AssetView, region: RegionSpec, want: str) -> tuple[str, str] | None:
+        """The reading, and how its signs and marks were checked, when a price reads back
+        exactly (see `verify_price`)."""
+        patterns = price_patterns(want, region.direction == "rtl")
+        rd = reader()
+        langs = rd.languages(region.locale)
+        langs += [] if "eng" in langs else ["eng"]  # digits and the common signs
+        named = bool(named_faces(region))
+
+        def reference_agrees() -> bool:
+            second = compare(asset, region)
+            return second is None or second.ok
+
+        # Glyphs are judged without a holder's edges, whichever crop was read: the crops
+        # share their coordinates.
+        clean = prepared(asset, region, holder_free=True)
+        variants = (prepared(asset, region), clean) if has_holder(asset, region) else (clean,)
+        for crops in variants:
+            read, judge = crops[1:] or crops[:1], clean[1:] or clean[:1]
+            if len(read) != len(judge):  # the holder's edges made a line of their own
+                read, judge = crops[:1], clean[:1]
+            for crop, judged in zip(read, judge, strict=True):
+                for lang in langs:
+                    symbols: list[tuple[str, Box]] = []
+                    for raw in (False, True):
+                        if raw and len(symbols) >= len(want) / 2:
+                            break  # raw mode only where the line mode read next to nothing
+                        symbols = rd.symbols(crop, lang, single_line=True, raw=raw)
+                        found = verify_price(judged, symbols, patterns) if symbols else None
+                        if found is None:
+                            continue
+                        how, shaped = found
+                        if shaped and named and not reference_agrees():
+                            # The manifest names the fonts, and the copy rendered in them
+                            # differs from these glyphs: a sign may be the full-width form
+                            # or a look-alike; shape alone does not decide.
+                            return None
+                        return "".join(t for t, _ in symbols), how
+        return None
 
     @staticmethod
     def _pass(

@@ -51,8 +51,8 @@ class Comparison:
         return all(m.score >= 0.75 and not m.blobs for m in self.lines) and not self.unexplained
 
 
-def faces_for(region: RegionSpec, bold: bool | None = None) -> list[FontFace]:
-    """The region's fonts from the manifest (`runs` or `font_files`), else Noto defaults."""
+def named_faces(region: RegionSpec) -> list[FontFace]:
+    """The fonts the manifest names (`font_chain`, `runs`, `font_files`) that exist here."""
     specs: list[str] = [str(x) for x in region.m.font_chain or []]
     for line in region.m.runs or []:
         for run in line:
@@ -66,6 +66,12 @@ def faces_for(region: RegionSpec, bold: bool | None = None) -> list[FontFace]:
         path, _, index = str(spec).rpartition("#")
         if Path(path).is_file():
             faces.append(FontFace(Path(path), int(index or 0)))
+    return faces
+
+
+def faces_for(region: RegionSpec, bold: bool | None = None) -> list[FontFace]:
+    """The region's fonts from the manifest (`runs` or `font_files`), else Noto defaults."""
+    faces = named_faces(region)
     if faces:
         return faces
     from copyplate.layouts.locales import LocaleProblem, locale_info
