@@ -17,9 +17,11 @@ import argparse
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -28,6 +30,7 @@ from copyplate.layouts.loader import load_campaign  # noqa: E402
 from copyplate.pipeline.asset import plate_request  # noqa: E402
 from copyplate.pipeline.plan import plan_jobs  # noqa: E402
 from copyplate.pipeline.produce import produce  # noqa: E402
+from copyplate.renderers.openai_images import client_for  # noqa: E402
 from copyplate.renderers.plates.base import plate_generator  # noqa: E402
 from tests.fake_images_api import KEY, FakeImagesAPI  # noqa: E402
 
@@ -92,6 +95,48 @@ def main() -> None:
         f"  gpt-image asset less its time in calls: median {statistics.median(own) * 1000:.0f} ms"
         " (validation of every attempt, fallbacks, compositing)"
     )
+    gate(lc, jobs, plates, info)
+
+
+# Faces no manifest names, drawn tight to the mask: a model's lettering is in some face of
+# its own, set as large as the region allows.
+FOREIGN = [
+    "Liberation Serif:bold",
+    "Roboto Slab:bold",
+    "Open Sans:bold",
+    "Lato:heavy",
+    "FreeSans:bold",
+    "Carlito:bold",
+]
+
+
+def gate(lc: Any, jobs: list[Any], plates: dict[str, Any], info: dict[str, Any]) -> None:
+    """How the gate treats a model that draws in faces the manifest does not name: the share
+    of correctly drawn regions that ship from gpt-image, and of typos that ship (must be 0)."""
+    fonts = [
+        subprocess.run(["fc-match", "-f", "%{file}", f], capture_output=True, text=True).stdout
+        for f in FOREIGN
+    ]
+    for kind in ("draw", "typo"):
+        api = FakeImagesAPI(default=kind, fonts=fonts, margin=4).start()
+        os.environ["OPENAI_BASE_URL"] = api.base_url
+        client_for.cache_clear()  # clients keep the base URL they were made with
+        drawn = shipped = 0
+        kinds = {r.id: r.kind for r in lc.campaign.regions}
+        for job in jobs:
+            asset = produce(lc, job, plates[job.size], info, copy_backend="gpt-image")
+            for layer in asset.layers:
+                if kinds[layer.region] not in ("text", "price", "cta"):
+                    continue  # not a region the model draws (QR, EAN, images)
+                drawn += 1
+                # Shipped from the model: generated, every check passed, no fallback.
+                shipped += bool(layer.meta.get("generated")) and not layer.meta.get("fallback")
+        api.stop()
+        what = "correctly drawn" if kind == "draw" else "drawn with a typo"
+        print(
+            f"gpt-image in faces the manifest does not name ({len(fonts)} faces, 4 px margin): "
+            f"{what}: {shipped}/{drawn} regions ship ({shipped / max(1, drawn):.0%})"
+        )
 
 
 if __name__ == "__main__":

@@ -51,9 +51,9 @@ def _font_path() -> str:
     ).stdout
 
 
-@functools.lru_cache(maxsize=256)
-def _font(px: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(_font_path(), px, layout_engine=ImageFont.Layout.RAQM)
+@functools.lru_cache(maxsize=1024)
+def _font(px: int, path: str | None = None) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path or _font_path(), px, layout_engine=ImageFont.Layout.RAQM)
 
 
 def quoted_copy(prompt: str) -> str | None:
@@ -62,9 +62,17 @@ def quoted_copy(prompt: str) -> str | None:
     return m.group(1) if m else None
 
 
-def draw_copy(image: Image.Image, mask: Image.Image, text: str | None) -> Image.Image:
+def draw_copy(
+    image: Image.Image,
+    mask: Image.Image,
+    text: str | None,
+    font_path: str | None = None,
+    margin: int | None = None,
+) -> Image.Image:
     """`text` set in the mask's transparent area, dark on a light calm fill (just the
-    fill when there is no text to draw: a repainted patch of plate)."""
+    fill when there is no text to draw: a repainted patch of plate). By default in Noto
+    Sans Bold with room around it; with `font_path` in that face, and with `margin` set
+    as large as fits with that many pixels to the mask's edge."""
     alpha = np.asarray(mask.getchannel("A"))
     ys, xs = np.nonzero(alpha == 0)
     x0, y0, x1, y1 = int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
@@ -75,10 +83,15 @@ def draw_copy(image: Image.Image, mask: Image.Image, text: str | None) -> Image.
         return out
     w, h = x1 - x0, y1 - y0
     px = max(8, int(h * 0.5))
+    if margin is not None:
+        px = max(8, h - 2 * margin)
     while px > 8:
-        font = _font(px)
+        font = _font(px, font_path)
         left, t, r, b = d.textbbox((0, 0), text, font=font)
-        if r - left <= w * 0.8 and b - t <= h * 0.6:
+        if margin is not None:
+            if r - left <= w - 2 * margin and b - t <= h - 2 * margin:
+                break
+        elif r - left <= w * 0.8 and b - t <= h * 0.6:
             break
         px -= 2
     left, t, r, b = d.textbbox((0, 0), text, font=font)
@@ -116,8 +129,14 @@ USAGE = {
 class FakeImagesAPI:
     """Answers with `default` unless a behaviour was queued with `then(...)`."""
 
-    def __init__(self, default: str = "draw") -> None:
+    def __init__(
+        self, default: str = "draw", fonts: list[str] | None = None, margin: int | None = None
+    ) -> None:
         self.default = default
+        # Draw in these font files, one after another (faces the manifest does not name),
+        # set tight to the mask with `margin` px; default: Noto Sans Bold with room.
+        self.fonts = fonts or []
+        self.margin = margin
         self.script: deque[Any] = deque()
         self.seen: list[Seen] = []
         self.lock = threading.Lock()
@@ -243,7 +262,9 @@ class FakeImagesAPI:
             return Image.fromarray(arr.astype(np.uint8), "RGB")
         assert seen.mask is not None and seen.mask.size == seen.image.size
         text = quoted_copy(seen.fields["prompt"])
-        drawn = draw_copy(seen.image, seen.mask, typo(text) if kind == "typo" and text else text)
+        face = self.fonts[len(self.seen) % len(self.fonts)] if self.fonts else None
+        wrong = typo(text) if kind == "typo" and text else text
+        drawn = draw_copy(seen.image, seen.mask, wrong, face, self.margin)
         if kind == "scribble":
             noise = np.random.default_rng(0).integers(0, 255, (h, w, 3), dtype=np.uint8)
             outside = Image.fromarray(noise, "RGB")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -147,14 +148,16 @@ class GeometryValidator:
         outside no longer says the expected copy: that is for `ocr` to fail."""
         box = region.box
         H, W = asset.gray.shape
-        mask = without_holder(region_mask(asset, region))
+        mask = _glyph_sized(without_holder(region_mask(asset, region)))
         if not mask.any():
             return {}
-        rgb = asset.crop(box).reshape(-1, 3).astype(np.float32)
+        crop = asset.crop(box).astype(np.float32)
+        rgb = crop.reshape(-1, 3)
         flat = mask.reshape(-1)
         ink_rgb = np.median(rgb[flat], axis=0)
         bg_rgb = np.median(rgb[~flat], axis=0) if (~flat).any() else 255.0 - ink_rgb
         gap = float(np.linalg.norm(ink_rgb - bg_rgb))
+        mask = _solid(mask, np.sqrt(((crop - ink_rgb) ** 2).sum(axis=2)) < 0.25 * gap)
 
         def ink_like(px: NDArray[np.uint8]) -> NDArray[np.bool_]:
             p = px.reshape(-1, 3).astype(np.float32)
@@ -187,3 +190,25 @@ class GeometryValidator:
                 cut[name] = f"the copy's ink goes on past the box ({share:.0%} of where it touches)"
         return cut
 
+
+def _glyph_sized(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """The mask less specks far smaller than its largest piece: grain of a plate the colour
+    split took for ink, which would otherwise "continue" past every edge."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return mask
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = np.zeros(n, dtype=bool)
+    keep[1:] = areas >= 0.05 * areas.max()
+    return np.asarray(keep[labels], dtype=bool)
+
+
+def _solid(mask: NDArray[np.bool_], core: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """The pieces of the mask that hold pixels of the ink colour itself: glyphs have a solid
+    core even when soft or re-compressed; a patch of plate between the ink and background
+    colours, taken for ink at the margin, has none."""
+    n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    cores = np.bincount(labels[core & mask], minlength=n)
+    keep = cores >= 3
+    keep[0] = False
+    return np.asarray(keep[labels], dtype=bool)
