@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw
 
 from copyplate.fonts import FontFace, FontIndex
-from copyplate.textlayout import TextSetter, load_font
+from copyplate.textlayout import BIDI_CONTROLS, TextSetter, load_font
 from copyplate.validators.base import AssetView, RegionSpec
 from copyplate.validators.imaging import Mask, glyph_coverage, text_rect
 
@@ -90,6 +90,24 @@ def faces_for(region: RegionSpec, bold: bool | None = None) -> list[FontFace]:
         if f is not None
     ]
     return out
+
+
+def hinted_lines(region: RegionSpec) -> list[str]:
+    """The manifest's `lines` when they are the expected copy broken into lines, else the
+    copy as one line: a stale or hostile hint never replaces the text."""
+
+    def bare(text: str) -> str:
+        return "".join(c for c in text if not c.isspace() and c not in BIDI_CONTROLS)
+
+    hint = region.m.lines
+    if not hint:
+        return [region.text]
+    # A line may end in a hyphen the renderer added at a break.
+    unbroken = "".join(ln[:-1] if ln.endswith(("-", "\u2010")) else ln for ln in hint[:-1])
+    want = bare(region.text)
+    if bare("".join(hint)) == want or bare(unbroken + hint[-1]) == want:
+        return list(hint)
+    return [region.text]
 
 
 def render_line(setter: TextSetter, text: str, px: int, pad: int) -> NDArray[np.float32]:
@@ -248,7 +266,7 @@ def compare(
         if not faces:
             return None
         setter = TextSetter(faces, region.locale, region.direction)  # type: ignore[arg-type]
-    lines = lines or [str(x) for x in region.m.lines or [region.text]]
+    lines = lines or hinted_lines(region)
     matched = np.zeros(actual.shape, dtype=bool)
     out: list[LineMatch] = []
     for text in lines:

@@ -20,7 +20,7 @@ from copyplate.fonts import FontFace
 from copyplate.textlayout import BIDI_CONTROLS, TextSetter
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
 from copyplate.validators.imaging import glyph_coverage, region_mask, text_rect
-from copyplate.validators.reference import faces_for, match_line, render_line
+from copyplate.validators.reference import faces_for, hinted_lines, match_line, render_line
 
 JOINING_SCRIPTS = ("ar", "fa", "ur")
 MARGIN = 0.04
@@ -56,7 +56,7 @@ class RtlValidator:
             return out
         rect = text_rect(asset, region, pad=max(4, px // 2))
         actual = glyph_coverage(asset.crop(rect), region.m.color)
-        lines = [str(x) for x in region.m.lines or [region.text]]
+        lines = hinted_lines(region)
         right = TextSetter(faces, region.locale, "rtl")
         reversed_setter = TextSetter(faces, region.locale, "ltr")
         scores: dict[str, list[float]] = {}

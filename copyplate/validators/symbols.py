@@ -98,26 +98,35 @@ def _distance(g: Glyph) -> Glyph:
     return dist
 
 
-def _chamfer(a: Glyph, da: Glyph, b: Glyph, db: Glyph) -> float:
-    """How far the ink of each glyph lies from the other's: the mean, plus the 95th
-    percentile, which a stroke one glyph has and the other lacks (the bars of ₩ or ¥)
-    dominates while the strokes they share do not."""
-    ab, ba = db[a > 0], da[b > 0]
-    return float(ab.mean() + ba.mean() + np.percentile(ab, 95) + np.percentile(ba, 95)) / 4
+@functools.lru_cache(maxsize=1)
+def _stacked() -> tuple[list[str], NDArray[np.bool_], Glyph]:
+    """Every template as one array: its candidate, its ink, its distance map."""
+    names = [c for c, refs in templates().items() for _ in refs]
+    ink = np.stack([t > 0 for refs in templates().values() for t, _ in refs])
+    dist = np.stack([d for refs in templates().values() for _, d in refs])
+    return names, ink, dist
 
 
 def ranking(mask: NDArray[np.bool_]) -> list[tuple[str, float]]:
-    """Candidates nearest first, each with its distance (pixels of a SIDE-px square)."""
+    """Candidates nearest first, each with its distance (pixels of a SIDE-px square): the
+    `_chamfer` of the glyph to every template at once, the best face per candidate."""
     g = normalised(mask)
     if g is None:
         return []
+    names, ink, dist = _stacked()
     dg = _distance(g)
-    scores = [
-        (c, min(_chamfer(g, dg, t, dt) for t, dt in refs))
-        for c, refs in templates().items()
-        if refs
-    ]
-    return sorted(scores, key=lambda s: s[1])
+    ab = dist[:, g > 0]  # the glyph's ink, as far from each template's
+    ba = np.where(ink, dg[None], np.nan).reshape(len(names), -1)  # each template's, from it
+    score = (
+        ab.mean(axis=1)
+        + np.nanmean(ba, axis=1)
+        + np.percentile(ab, 95, axis=1)
+        + np.nanpercentile(ba, 95, axis=1)
+    ) / 4
+    best: dict[str, float] = {}
+    for c, v in zip(names, score.tolist(), strict=True):
+        best[c] = min(v, best.get(c, v))
+    return sorted(best.items(), key=lambda s: s[1])
 
 
 # A sign may come second to a letter whose shape it shares (₩ and W, ₪ and =, ¥ and Y in

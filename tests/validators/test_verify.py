@@ -106,6 +106,21 @@ def test_wrong_copy_fails_with_exit_1_and_order_is_kept(asset_dir: Path, tmp_pat
     assert any(f["check"] == "ocr.text" and not f["passed"] for f in head["findings"])
 
 
+def test_a_stale_lines_hint_never_replaces_the_text(asset_dir: Path, tmp_path: Path) -> None:
+    """`text` changed ("30 %" -> "3 %") while `lines`, `runs` and the fonts were left as
+    they were: the hints say what the image shows, the contract says the copy is wrong."""
+    shutil.copy(asset_dir / "de-DE.png", tmp_path / "de-DE.png")
+    bad = edit(
+        asset_dir / "de-DE.json",
+        tmp_path / "stale.json",
+        lambda d: d["regions"][0].update(text="Frühlings-Sale: bis zu 3 % Rabatt"),
+    )
+    [res] = json.loads(run(str(bad), "--json").stdout)
+    head = next(x for x in res["regions"] if x["id"] == "headline")
+    assert not head["passed"]
+    assert any(f["check"] == "ocr.text" and not f["passed"] for f in head["findings"])
+
+
 def test_hand_typed_price_fails_the_cldr_check(asset_dir: Path, tmp_path: Path) -> None:
     shutil.copy(asset_dir / "de-DE.png", tmp_path / "de-DE.png")
     bad = edit(

@@ -3,7 +3,7 @@ GS1 quiet zones and the human-readable digits."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from PIL import Image, ImageDraw
 
@@ -13,7 +13,13 @@ from copyplate.findings import Finding
 from copyplate.fonts import FontIndex
 from copyplate.gs1 import barcode_problem
 from copyplate.layouts.models import BarcodeRegion, RegionBase
-from copyplate.renderers.copy.base import Layer, RenderContext, copy_renderers, payload_of
+from copyplate.renderers.copy.base import (
+    Layer,
+    LayerMeta,
+    RenderContext,
+    copy_renderers,
+    payload_of,
+)
 from copyplate.textlayout import load_font
 
 # GS1 General Specifications, figure 5.2.1.2.1-2: the three digit sets and first-digit parity.
@@ -74,7 +80,7 @@ class BarcodeRenderer:
         rect = lc.region_rect(region, ctx.size)
         digits = payload_of(region, ctx)
         image = Image.new("RGBA", (rect.w, rect.h), (0, 0, 0, 0))
-        meta: dict[str, Any] = {
+        meta: LayerMeta = {
             "renderer": self.name,
             "symbology": region.symbology,
             "payload": digits,

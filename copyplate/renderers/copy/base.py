@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypedDict
 
 from PIL import Image
 
@@ -32,6 +32,69 @@ class RenderContext:
     prompt_relax: int = 0
 
 
+class PriceMeta(TypedDict, total=False):
+    """What a price region's manifest entry says beyond its text."""
+
+    amount: str
+    currency: str
+    numbering_system: str
+
+
+class RunMeta(TypedDict):
+    text: str
+    font: str  # "path#index"
+    rtl: bool
+
+
+class LayerMeta(PriceMeta, total=False):
+    """What a renderer reports about its layer: the manifest entry's keys beyond id, kind,
+    box and z (the verify contract's `text`, `payload` ... and the pipeline's hints)."""
+
+    renderer: str
+    backend: str
+    text: str
+    direction: str
+    payload: str
+    symbology: str
+    hyphenation: bool
+    font: list[str]
+    font_files: list[str]
+    font_chain: list[str]
+    font_px: int
+    bold: bool
+    lines: list[str]
+    runs: list[list[RunMeta]]
+    color: str
+    background: str
+    contrast_aid: str
+    contrast_target: float | None
+    text_bbox: list[int]
+    symbol_box: list[int]
+    digits_font: str
+    ecc: str
+    version: int
+    modules: int
+    module_px: int
+    quiet_zone_modules: int | list[int]
+    src: str
+    generated: bool
+    model: str
+    prompt: str
+    prompt_relax: int
+    calls: list[dict[str, Any]]
+    fallback: dict[str, Any]
+
+
+def add_price(meta: LayerMeta, price: PriceMeta) -> None:
+    """A price's keys into a layer's, in the manifest's order."""
+    if "amount" in price:
+        meta["amount"] = price["amount"]
+    if "currency" in price:
+        meta["currency"] = price["currency"]
+    if "numbering_system" in price:
+        meta["numbering_system"] = price["numbering_system"]
+
+
 @dataclass
 class Layer:
     """One region drawn on its own: an RGBA image exactly the size of `rect`."""
@@ -40,7 +103,7 @@ class Layer:
     rect: Rect
     image: Image.Image
     z: int
-    meta: dict[str, Any] = field(default_factory=dict)  # goes into the manifest
+    meta: LayerMeta = field(default_factory=lambda: LayerMeta())  # goes into the manifest
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -77,7 +140,7 @@ def payload_of(region: Any, ctx: RenderContext) -> str:
     return str(region.payload or "")
 
 
-def copy_of(region: Any, ctx: RenderContext) -> tuple[str, dict[str, Any]]:
+def copy_of(region: Any, ctx: RenderContext) -> tuple[str, PriceMeta]:
     """A text, price or CTA region's copy as it must appear, and the manifest keys that
     describe it beyond the text (a price's amount, currency and digits)."""
     from copyplate.layouts.models import Price
@@ -85,7 +148,7 @@ def copy_of(region: Any, ctx: RenderContext) -> tuple[str, dict[str, Any]]:
     lc = ctx.campaign
     key = lc.copy_key(region.copy_key, ctx.variant)
     value = lc.copy_value(key, ctx.locale)
-    extra: dict[str, Any] = {}
+    extra: PriceMeta = {}
     if isinstance(value, Price):
         extra = {
             "amount": str(value.amount),

@@ -24,7 +24,14 @@ from copyplate.errors import ServiceError
 from copyplate.findings import Finding
 from copyplate.layouts.geometry import Rect
 from copyplate.layouts.models import CtaRegion, PriceRegion, RegionBase, TextRegion
-from copyplate.renderers.copy.base import Layer, RenderContext, copy_of, copy_renderers
+from copyplate.renderers.copy.base import (
+    Layer,
+    LayerMeta,
+    RenderContext,
+    add_price,
+    copy_of,
+    copy_renderers,
+)
 from copyplate.renderers.openai_images import API_SIZES, api_size, client_for
 
 TextLike = TextRegion | PriceRegion | CtaRegion
@@ -162,21 +169,23 @@ class GptImageRenderer:
             api_size(ctx.size.width, ctx.size.height, settings.size),
         )
         prompt = build_prompt(region, ctx, text, relax, frame.scale)
-        meta: dict[str, Any] = {
-            "text": text,
-            **extra,
-            "direction": region.direction or lc.direction(ctx.locale),
-            "renderer": NAME,
-            "backend": NAME,
-            # Not drawn in a known font: the OCR validator must read it exactly, with no
-            # rendered reference to vouch for it.
-            "generated": True,
-            "model": settings.model,
-            "prompt_relax": relax,
-            "prompt": prompt,
-            # An explicit target only; else the validator picks WCAG's by measured size.
-            "contrast_target": region.checks.min_contrast,
-        }
+        meta: LayerMeta = {"text": text}
+        add_price(meta, extra)
+        meta.update(
+            {
+                "direction": region.direction or lc.direction(ctx.locale),
+                "renderer": NAME,
+                "backend": NAME,
+                # Not drawn in a known font: the OCR validator must read it exactly, with no
+                # rendered reference to vouch for it.
+                "generated": True,
+                "model": settings.model,
+                "prompt_relax": relax,
+                "prompt": prompt,
+                # An explicit target only; else the validator picks WCAG's by measured size.
+                "contrast_target": region.checks.min_contrast,
+            }
+        )
         backdrop = ctx.backdrop
         if backdrop is None:  # render_copy always passes one; a caller that does not gets this
             msg = "the gpt-image backend needs the composite beneath the region"
@@ -201,7 +210,7 @@ class GptImageRenderer:
         return Layer(region.id, rect, tile, region.z, meta, [])
 
 
-def _failed(region: RegionBase, rect: Rect, meta: dict[str, Any], call: Any, why: str) -> Layer:
+def _failed(region: RegionBase, rect: Rect, meta: LayerMeta, call: Any, why: str) -> Layer:
     """An empty layer with the finding that sends the region to the fallback."""
     meta["calls"] = [call] if call else []
     meta["generated"] = False  # nothing was drawn: provenance must not claim otherwise

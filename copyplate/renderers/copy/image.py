@@ -10,7 +10,7 @@ from copyplate.errors import RenderError
 from copyplate.layouts.models import ImageRegion, LogoRegion, RegionBase
 from copyplate.layouts.sources import safe_path
 from copyplate.limits import MAX_IMAGE_PIXELS
-from copyplate.renderers.copy.base import Layer, RenderContext, copy_renderers
+from copyplate.renderers.copy.base import Layer, LayerMeta, RenderContext, copy_renderers
 
 
 @copy_renderers.register("image")
@@ -39,5 +39,5 @@ class ImageRenderer:
             fitted = ImageOps.contain(im, (rect.w, rect.h), Image.Resampling.LANCZOS)
         layer = Image.new("RGBA", (rect.w, rect.h), (0, 0, 0, 0))
         layer.alpha_composite(fitted, ((rect.w - fitted.width) // 2, (rect.h - fitted.height) // 2))
-        meta = {"renderer": self.name, "src": region.src}
+        meta: LayerMeta = {"renderer": self.name, "src": region.src}
         return Layer(region.id, rect, layer, region.z, meta)

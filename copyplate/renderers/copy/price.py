@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from copyplate.color import parse_hex
 from copyplate.layouts.models import PriceRegion, RegionBase
-from copyplate.renderers.copy.base import Layer, RenderContext, copy_of, copy_renderers
+from copyplate.renderers.copy.base import Layer, RenderContext, add_price, copy_of, copy_renderers
 from copyplate.renderers.copy.typeset import set_copy
 
 
@@ -21,7 +21,8 @@ class PriceRenderer:
         text, price = copy_of(region, ctx)
         fill = parse_hex(lc.color(region.background)) if region.background else None
         layer = set_copy(region, ctx, text, region.shape, fill)
-        layer.meta.update({"renderer": self.name, **price})
+        layer.meta["renderer"] = self.name
+        add_price(layer.meta, price)
         if fill is not None:
             layer.meta["background"] = lc.color(region.background or "")
         return layer

@@ -14,7 +14,13 @@ from copyplate.capabilities import require
 from copyplate.color import parse_hex
 from copyplate.findings import Finding
 from copyplate.layouts.models import QrRegion, RegionBase
-from copyplate.renderers.copy.base import Layer, RenderContext, copy_renderers, payload_of
+from copyplate.renderers.copy.base import (
+    Layer,
+    LayerMeta,
+    RenderContext,
+    copy_renderers,
+    payload_of,
+)
 
 
 def qr_matrix(payload: str, ecc: str) -> tuple[list[bytearray], int]:
@@ -42,7 +48,7 @@ class QrRenderer:
         module = min(rect.w, rect.h) // total
         findings: list[Finding] = []
         image = Image.new("RGBA", (rect.w, rect.h), (0, 0, 0, 0))
-        meta = {
+        meta: LayerMeta = {
             "renderer": self.name,
             "payload": payload,
             "ecc": ecc,

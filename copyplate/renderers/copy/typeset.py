@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from PIL import Image
@@ -12,7 +12,7 @@ from copyplate.findings import Finding
 from copyplate.fonts import describe_chars
 from copyplate.layouts.geometry import Rect
 from copyplate.layouts.models import CtaRegion, PriceRegion, RegionBase, TextRegion
-from copyplate.renderers.copy.base import Layer, RenderContext, copy_of, copy_renderers
+from copyplate.renderers.copy.base import Layer, LayerMeta, RenderContext, copy_of, copy_renderers
 from copyplate.renderers.copy.shapes import shape_image, text_area
 from copyplate.textlayout import Direction, Layout, TextSetter
 
@@ -115,7 +115,7 @@ def set_copy(
     max_px = region.max_font_px
     max_lines = region.max_lines
     line_height = region.line_height
-    meta: dict[str, Any] = {
+    meta: LayerMeta = {
         "text": text,
         "direction": direction,
         "renderer": "typeset",
