@@ -55,7 +55,7 @@ def test_a_card_filling_the_box_is_not_clipped(tmp_path: Path) -> None:
 
 
 def test_copy_running_past_the_box_is_clipped(tmp_path: Path) -> None:
-    x, y, w, h = _ink((60, 50))
+    x, y, _, h = _ink((60, 50))
     font = ImageFont.truetype(FONT, 40)
     cut = 60 + round(font.getlength("Sprin") + font.getlength("g") / 2)  # through the "g"
     f = _clipping(_asset(tmp_path, [x - 4, y - 4, cut - x + 4, h + 8], (60, 50)))
