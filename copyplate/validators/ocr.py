@@ -296,13 +296,18 @@ def line_bands(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
     return merged
 
 
+def holder_free_mask(asset: AssetView, region: RegionSpec) -> NDArray[np.bool_]:
+    """The region's glyph mask less a holder's edges (`without_holder`), once per asset."""
+    key = ("holder_free", region.id)
+    if key not in asset.cache:
+        asset.cache[key] = without_holder(region_mask(asset, region))
+    mask: NDArray[np.bool_] = asset.cache[key]
+    return mask
+
+
 def has_holder(asset: AssetView, region: RegionSpec) -> bool:
     """Whether the glyph mask holds pieces of a card, pill or scrim (`without_holder`)."""
-    key = ("holder", region.id)
-    if key not in asset.cache:
-        mask = region_mask(asset, region)
-        asset.cache[key] = bool((without_holder(mask) != mask).any())
-    return bool(asset.cache[key])
+    return bool((holder_free_mask(asset, region) != region_mask(asset, region)).any())
 
 
 def prepared(
@@ -315,13 +320,13 @@ def prepared(
     `holder_free`, the edges of a card or pill behind the copy are taken out first."""
     px = float(region.m.font_px or 0) or None
     rect = text_rect(asset, region, pad=max(4, int((px or 24) // 3)))
-    mask = region_mask(asset, region, rect)
     if holder_free:
-        mask = without_holder(region_mask(asset, region))
-        mask = mask[
+        mask = holder_free_mask(asset, region)[
             rect.y - region.box.y : rect.bottom - region.box.y,
             rect.x - region.box.x : rect.right - region.box.x,
         ]
+    else:
+        mask = region_mask(asset, region, rect)
     bands = line_bands(mask)
     if px is None or (region.m.lines is not None and len(region.m.lines) != len(bands)):
         heights = sorted(b - a for a, b in bands) or [0]
@@ -420,10 +425,11 @@ def verify_price(
 
     `symbols` are tesseract's characters with their boxes in `crop` (black on white)."""
     texts = [normalise(t) for t, _ in symbols]
+    boxes_read = [b for _, b in symbols]
     reading = "".join(texts)
     starts = np.cumsum([0, *(len(t) for t in texts)])
     ink = np.asarray(crop, dtype=np.uint8) < 128
-    digits = [b for t, b in zip(texts, (b for _, b in symbols), strict=True) if t.isdigit()]
+    digits = [b for t, b in zip(texts, boxes_read, strict=True) if t.isdigit()]
     if not digits:
         return None
     baseline = float(np.median([b[3] for b in digits]))
@@ -436,7 +442,7 @@ def verify_price(
         for g, sign in enumerate(signs, start=1):
             a, b = m.span(g)
             idx = [k for k in range(len(texts)) if starts[k] < b and starts[k + 1] > a]
-            boxes = [symbols[k][1] for k in idx]
+            boxes = [boxes_read[k] for k in idx]
             box = (
                 min(x[0] for x in boxes),
                 min(x[1] for x in boxes),
@@ -451,12 +457,11 @@ def verify_price(
                 f"{sign} read as such" if agrees else f"{m.group(g)!r} is {sign} by its shape"
             )
         else:
-            marks = [(t, b) for t, b in zip(texts, (b for _, b in symbols), strict=True)]
             # A mark is wrong when its ink says the other mark; one it cannot tell is left
             # to the reading.
             wrong = [
                 t
-                for t, b in marks
+                for t, b in zip(texts, boxes_read, strict=True)
                 if t in ",." and separator_is(ink, b, baseline, height) not in ("", t)
             ]
             if not wrong:
