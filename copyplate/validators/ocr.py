@@ -35,9 +35,10 @@ from PIL import Image, ImageOps
 from copyplate.capabilities import available, require, tessdata_dir
 from copyplate.errors import MissingCapability
 from copyplate.findings import Finding
-from copyplate.textlayout import BIDI_CONTROLS
+from copyplate.validators.align import Aligner
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
 from copyplate.validators.imaging import region_mask, runs, text_rect, without_holder
+from copyplate.validators.readnorm import normalise
 from copyplate.validators.reference import compare, named_faces
 from copyplate.validators.symbols import CURRENCY_SIGNS, is_symbol
 
@@ -67,62 +68,6 @@ TESS_LANG = {
     "id": "ind",
     "fa": "fas",
 }
-_SAME = str.maketrans(
-    {
-        "’": "'",
-        "‘": "'",
-        "`": "'",
-        "´": "'",
-        "ʼ": "'",
-        "“": '"',
-        "”": '"',
-        "„": '"',
-        "«": '"',
-        "»": '"',
-        "‐": "-",
-        "‑": "-",
-        "‒": "-",
-        "–": "-",
-        "—": "-",
-        "−": "-",
-        "٪": "%",
-        "\u0e33": "\u0e4d\u0e32",  # Thai SARA AM as NIKHAHIT + SARA AA: OCR splits it
-        # Greek vowels with varia (polytonic grave) as the monotonic tonos Greek copy uses:
-        # readers trained on polytonic text take the one accent for the other.
-        "\u1f70": "\u03ac",
-        "\u1f72": "\u03ad",
-        "\u1f74": "\u03ae",
-        "\u1f76": "\u03af",
-        "\u1f78": "\u03cc",
-        "\u1f7a": "\u03cd",
-        "\u1f7c": "\u03ce",
-    }
-)
-
-
-# Arabic vowel signs (harakat, shadda, tanwin), the dagger alef and tatweel, and Hebrew
-# points: optional in the script, drawn as small marks no reader here sees reliably. They
-# are not verified by reading (a missing shadda passes); the letters around them are.
-_POINTS = frozenset([*range(0x064B, 0x0660), 0x0670, 0x0640, *range(0x0591, 0x05C8)]) - {
-    0x05BE,  # maqaf, a hyphen
-    0x05C0,  # paseq
-    0x05C3,  # sof pasuq
-    0x05C6,  # nun hafukha
-}
-
-
-def normalise(text: str) -> str:
-    """What OCR and copy are compared on: meaning kept, reader noise removed."""
-    text = unicodedata.normalize("NFKC", text)
-    out = []
-    for ch in text.translate(_SAME):
-        if ch in BIDI_CONTROLS or ch.isspace() or ord(ch) in _POINTS:
-            continue
-        d = unicodedata.decimal(ch, None)
-        out.append(str(d) if d is not None else ch)
-    return "".join(out)
-
-
 # Marks that take their place from the text around them in bidi: next to a Latin word or a
 # number inside right-to-left copy, a reader may put them on either side of it.
 NEUTRALS = frozenset(":;,.!?%()\"'-/")
@@ -217,6 +162,28 @@ class Reader:
         api.SetImage(image)
         return str(api.GetUTF8Text())
 
+    def hocr(self, image: Image.Image, lang: str, raw: bool) -> tuple[str, str]:
+        """One line's reading and its hOCR with every LSTM timestep's classes
+        (`lstm_choice_mode=1`, for `align`); empty without tesserocr."""
+        if self._tesserocr is None:
+            return "", ""
+        t = self._tesserocr
+        psm = self._psm(True, raw)
+        key = (f"{lang}/choices", int(psm))
+        if key not in self._apis:
+            api = t.PyTessBaseAPI(path=str(self.tessdata), lang=lang, psm=psm)
+            api.SetVariable("lstm_choice_mode", "1")
+            self._apis[key] = api
+        api = self._apis[key]
+        api.SetImage(image)
+        api.Recognize()
+        return str(api.GetUTF8Text()), str(api.GetHOCRText(0))
+
+    @functools.cached_property
+    def aligner(self) -> Aligner:
+        assert self.tessdata is not None
+        return Aligner(self.hocr, self.tessdata)
+
     def symbols(
         self, image: Image.Image, lang: str, single_line: bool, raw: bool = False
     ) -> list[tuple[str, tuple[int, int, int, int]]]:
@@ -293,7 +260,27 @@ def line_bands(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
                 merged[-1] = (pa, b)
                 continue
         merged.append((a, b))
-    return merged
+    rows = mask.sum(axis=1)
+    return [part for a, b in merged for part in _split_at_valley(rows, a, b)]
+
+
+def _split_at_valley(rows: NDArray[np.int_], a: int, b: int) -> list[tuple[int, int]]:
+    """Rows a..b cut where two lines touch (Arabic dots, a descender meeting the next
+    line's accents leave no empty row between them): at a nearly empty row in the middle
+    of the band, when the ink on both sides has a dense core of its own (ascenders alone
+    or a row of marks do not)."""
+    h = b - a
+    if h < 12:
+        return [(a, b)]
+    ink = np.convolve(rows[a:b].astype(float), np.ones(3) / 3, mode="same")
+    lo, hi = int(0.3 * h), int(0.7 * h)
+    if hi <= lo:
+        return [(a, b)]
+    cut = lo + int(np.argmin(ink[lo:hi]))
+    peak = float(ink.max())
+    if ink[cut] > 0.15 * peak or ink[:cut].max() < 0.5 * peak or ink[cut:].max() < 0.5 * peak:
+        return [(a, b)]
+    return [*_split_at_valley(rows, a, a + cut), *_split_at_valley(rows, a + cut, b)]
 
 
 def holder_free_mask(asset: AssetView, region: RegionSpec) -> NDArray[np.bool_]:
@@ -522,6 +509,18 @@ class OcrValidator:
         best = max(
             readings, key=lambda r: difflib.SequenceMatcher(None, normalise(r), want).ratio()
         )
+        if region.kind != "price":
+            crops = prepared(asset, region, holder_free=holders[-1])
+            score = rd.aligner.score(crops[1:] or crops[:1], expected, langs[-1], rtl)
+            if score is not None and score.ok:
+                return [
+                    self._pass(
+                        region,
+                        score.reading,
+                        score.describe(),
+                        extra={"second_opinion": "alignment", "readings": readings},
+                    )
+                ]
         # The rendered reference vouches only for copy in fonts the manifest names and this
         # machine has: copy a model generated, or drawn by a tool in a face we do not know,
         # must read back.
