@@ -35,9 +35,10 @@ from PIL import Image
 from copyplate.textlayout import BIDI_CONTROLS
 from copyplate.validators.lstm import Steps, Tables, TablesError, Unit, fit_line, parse_hocr
 from copyplate.validators.lstm import tables as load_tables
-from copyplate.validators.readnorm import POINTS
+from copyplate.validators.readnorm import POINTS, normalise
 
 MIN_P = 0.5
+SURE_P = 0.9
 MAX_EXTRA = 0.5
 # (letter height in px, RAW_LINE?) tried in turn: tesseract is scale-sensitive, and its line
 # mode returns nothing for many Arabic lines that the raw mode reads.
@@ -271,7 +272,7 @@ def _align(
             chars = len(units) - lab.unit if n is None else n
             allowed = chars + max(2, round(0.3 * chars))
         else:
-            allowed = 2  # a sign the model does not know may read as two pieces
+            allowed = 1
         # A free or wildcard label takes any ink, and hOCR leaves out the timesteps
         # between words, so a whole extra word could hide in one: count what it read.
         if _emissions(steps, t, mine) > allowed:
@@ -288,7 +289,12 @@ def _align(
         near = [j for j in (s // 2 - 1, s // 2) if 0 <= j < len(labels)]
         if any(labels[j].classes == (_FREE,) for j in near):
             continue
-        unexplained = 1.0 - blank[step] - sum(float(p[step, j + 1]) for j in near)
+        # a wildcard explains only the ink it took, not its neighbourhood
+        unexplained = (
+            1.0
+            - blank[step]
+            - sum(float(p[step, j + 1]) for j in near if labels[j].classes[0] >= 0)
+        )
         extra = max(extra, unexplained)
     per_unit = []
     for k, u in enumerate(units):
@@ -321,15 +327,19 @@ class Aligner:
         return parse_hocr(hocr, t, text), img
 
     def score(
-        self, lines: Sequence[Image.Image], expected: str, lang: str, rtl: bool
+        self, lines: Sequence[Image.Image], expected: str, lang: str, rtl: bool, sure: str = ""
     ) -> Score | None:
         """The best of `SETTINGS` for `expected` over `lines` (black on white, top to
-        bottom); None when the model cannot score most of the copy."""
+        bottom); None when the model cannot score most of the copy, or does not know a
+        character of `sure`. Characters of `sure` (a price's currency sign and decimal
+        marks, which look alike) need p >= `SURE_P`."""
         t = self.tables(lang)
         if t is None:
             return None
         units = _free_runs(t.units(visual(_letters(expected), rtl)))
         if not units or sum(u.codes is not None for u in units) < 0.5 * len(units):
+            return None
+        if any(u.codes is None and normalise(u.text) in sure for u in units):
             return None
         # visual order of a right-to-left paragraph runs from its last line to its first
         ordered = list(lines[::-1] if rtl else lines)
@@ -350,6 +360,11 @@ class Aligner:
                 per_unit[k] = self._verify_run(
                     units, k, where, steps, owner, [img for _, img in got]
                 )
+            # scaled so that SURE_P on a `sure` character counts as MIN_P
+            per_unit = [
+                MIN_P * p / SURE_P if normalise(u.text) in sure else p
+                for u, p in zip(units, per_unit, strict=True)
+            ]
             scored = [p for p in per_unit if not math.isnan(p)]
             min_p = min(scored) if scored else 0.0
             weak = [u.text for u, p in zip(units, per_unit, strict=True) if p < MIN_P]

@@ -509,9 +509,13 @@ class OcrValidator:
         best = max(
             readings, key=lambda r: difflib.SequenceMatcher(None, normalise(r), want).ratio()
         )
-        if region.kind != "price":
-            crops = prepared(asset, region, holder_free=holders[-1])
-            score = rd.aligner.score(crops[1:] or crops[:1], expected, langs[-1], rtl)
+        crops = prepared(asset, region, holder_free=holders[-1])
+        # A price's digits may read better with English; its sign must be one the model
+        # knows, read with near certainty, as must its decimal and group marks.
+        price = region.kind == "price"
+        for lang in [langs[-1], "eng"] if price and langs[-1] != "eng" else langs[-1:]:
+            sure = CURRENCY_SIGNS + ".,٫٬" if price else ""
+            score = rd.aligner.score(crops[1:] or crops[:1], expected, lang, rtl, sure)
             if score is not None and score.ok:
                 return [
                     self._pass(

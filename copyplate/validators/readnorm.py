@@ -29,15 +29,6 @@ _SAME = str.maketrans(
         "−": "-",
         "٪": "%",
         "\u0e33": "\u0e4d\u0e32",  # Thai SARA AM as NIKHAHIT + SARA AA: OCR splits it
-        # Greek vowels with varia (polytonic grave) as the monotonic tonos Greek copy uses:
-        # readers trained on polytonic text take the one accent for the other.
-        "\u1f70": "\u03ac",
-        "\u1f72": "\u03ad",
-        "\u1f74": "\u03ae",
-        "\u1f76": "\u03af",
-        "\u1f78": "\u03cc",
-        "\u1f7a": "\u03cd",
-        "\u1f7c": "\u03ce",
     }
 )
 
@@ -53,9 +44,26 @@ POINTS = frozenset([*range(0x064B, 0x0660), 0x0670, 0x0640, *range(0x0591, 0x05C
 }
 
 
+_GREEK_ABOVE = frozenset("\u0300\u0301\u0313\u0314\u0342")  # accents and breathings
+
+
+def _monotonic(ch: str) -> str:
+    """A polytonic Greek letter as modern (monotonic) copy writes it: any accent or
+    breathing above a vowel is the one tonos. Readers trained on polytonic text read a
+    tonos as a breathing (ἑ for έ); modern copy never has breathings, so this confuses
+    nothing, while a missing accent or one on another letter still differs."""
+    if not 0x1F00 <= ord(ch) <= 0x1FFF:
+        return ch
+    parts = unicodedata.normalize("NFD", ch)
+    base = "".join(c for c in parts if c not in _GREEK_ABOVE)
+    if len(base) == len(parts):
+        return ch
+    return unicodedata.normalize("NFC", base[0] + "\u0301" + base[1:])
+
+
 def normalise(text: str) -> str:
     """What OCR and copy are compared on: meaning kept, reader noise removed."""
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", "".join(_monotonic(c) for c in text))
     out = []
     for ch in text.translate(_SAME):
         if ch in BIDI_CONTROLS or ch.isspace() or ord(ch) in POINTS:
