@@ -81,9 +81,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from copyplate.pipeline.verify import exit_code, verify_manifest
+    from copyplate.validators.base import FAMILIES, instances
 
     roots = [Path(r) for r in args.allow_root or []]
-    only = _split(args.checks)
+    only = _split(args.checks, "--checks")
+    if only is not None:
+        # A typo in a CI gate must not run zero checks and pass everything.
+        known = sorted(set(FAMILIES) | set(instances()))
+        unknown = [c for c in only if c not in known]
+        if unknown:
+            msg = f"--checks: unknown check {unknown[0]!r}; expected some of {', '.join(known)}"
+            raise InputError(msg)
     results = [verify_manifest(Path(m), m, roots, only) for m in args.manifests]
     if args.json:
         _out(json.dumps(results, indent=2, ensure_ascii=False, default=str))
@@ -156,10 +164,16 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 # --- plan / demo ---------------------------------------------------------------------------
 
 
-def _split(values: Sequence[str] | None) -> list[str] | None:
+def _split(values: Sequence[str] | None, option: str) -> list[str] | None:
+    """A repeatable comma-separated option as a list; None when not given. Given but empty
+    (`--locales ,`) is an error: silently meaning "all" would run far more than asked."""
     if not values:
         return None
-    return [v for item in values for v in item.split(",") if v]
+    out = [v.strip() for item in values for v in item.split(",") if v.strip()]
+    if not out:
+        given = ",".join(values)
+        raise InputError(f"{option}: {given!r} names nothing; expected names, comma-separated")
+    return out
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -167,7 +181,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from copyplate.pipeline.plan import plan_jobs
 
     lc = load_campaign(Path(args.campaign), args.campaign)
-    jobs = plan_jobs(lc, _split(args.locales), _split(args.sizes), _split(args.variants))
+    jobs = plan_jobs(
+        lc,
+        _split(args.locales, "--locales"),
+        _split(args.sizes, "--sizes"),
+        _split(args.variants, "--variants"),
+    )
     if args.json:
         _out(json.dumps([j.as_dict() for j in jobs], indent=2))
     else:
@@ -194,7 +213,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     lc = load_campaign(Path(args.campaign), args.campaign, per_job_coverage=True)
     for w in lc.warnings:
         _err(w.format())
-    locales, sizes = _split(args.locales), _split(args.sizes)
+    locales, sizes = _split(args.locales, "--locales"), _split(args.sizes, "--sizes")
     options = _run_options(args)
     progress = _Progress(len(plan_jobs(lc, locales, sizes)))
     try:

@@ -3,7 +3,6 @@ canvas, colour tokens, files. Each returns Problems; none stops at the first."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterator
 
@@ -14,7 +13,13 @@ from copyplate.layouts.decks import CopyEntry
 from copyplate.layouts.geometry import canvas, safe_rect
 from copyplate.layouts.jsonsource import join_pointer
 from copyplate.layouts.loader import BackendCheck, LoadedCampaign, resolve_font
-from copyplate.layouts.locales import LocaleProblem, currency_digits, known_currencies, locale_info
+from copyplate.layouts.locales import (
+    LocaleProblem,
+    currency_digits,
+    decimal_places,
+    known_currencies,
+    locale_info,
+)
 from copyplate.layouts.models import (
     TEXT_KINDS,
     BarcodeRegion,
@@ -28,6 +33,7 @@ from copyplate.layouts.models import (
 )
 from copyplate.layouts.sources import did_you_mean, safe_path
 from copyplate.limits import MAX_IMAGE_PIXELS
+from copyplate.patterns import fullmatch as user_fullmatch
 
 TextLike = TextRegion | PriceRegion | CtaRegion
 
@@ -255,8 +261,7 @@ def _entry_problems(
         if value.currency not in known_currencies():
             yield entry.origin.problem(f"unknown ISO 4217 currency {value.currency!r}")
             return
-        exponent = value.amount.normalize().as_tuple().exponent
-        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        places = decimal_places(value.amount)
         digits = currency_digits(value.currency)
         if places > digits:
             yield entry.origin.problem(
@@ -277,7 +282,7 @@ def _entry_problems(
     except LocaleProblem:
         return  # reported by _locales
     pattern = region.checks.pattern
-    if pattern and not re.fullmatch(pattern, text):
+    if pattern and not user_fullmatch(pattern, text):
         yield entry.origin.problem(f"copy {text!r} does not match {where}'s pattern {pattern!r}")
     if region.font_role not in lc.campaign.brand.fonts:
         return
