@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -559,6 +560,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = ExitCode.INTERRUPTED
     except BrokenPipeError:
         code = ExitCode.OK
+    except OSError as e:
+        # The machine, not the input or copyplate: a full disk, a read-only folder.
+        where = f" {e.filename}" if e.filename else ""
+        _err(f"copyplate: error: cannot use{where}: {e.strerror or e}")
+        code = ExitCode.RENDER_FAILED
+    except sqlite3.Error as e:
+        _err(f"copyplate: error: the run's ledger database failed: {e}")
+        code = ExitCode.RENDER_FAILED
     except Exception as e:
         if debug:
             raise

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
+from copyplate.capabilities import available, require
 from copyplate.errors import Problem
 from copyplate.fonts import FontFace, describe_chars, uncovered
 from copyplate.gs1 import barcode_problem
@@ -156,6 +157,10 @@ def _regions(lc: LoadedCampaign) -> Iterator[Problem]:
             msg = barcode_problem(r.symbology, r.payload)
             if msg:
                 yield lc.doc.problem(f"{base}/payload", msg)
+        if isinstance(r, QrRegion) and r.payload is not None:
+            msg = qr_problem(r.payload, r.ecc)
+            if msg:
+                yield lc.doc.problem(f"{base}/payload", f"region {r.id!r}: {msg}")
         if isinstance(r, LogoRegion | ImageRegion):
             msg = _image_problem(lc, r.src)
             if msg:
@@ -273,6 +278,9 @@ def _entry_problems(
             yield entry.origin.problem(msg)
         return
     if isinstance(region, QrRegion):
+        msg = qr_problem(str(value), region.ecc)
+        if msg:
+            yield entry.origin.problem(f"{where}: {msg}")
         return
     if region.kind not in TEXT_KINDS:
         return
@@ -305,6 +313,22 @@ def _entry_problems(
             f"{describe_chars(missing)}",
             code="coverage",
         )
+
+
+def qr_problem(payload: str, ecc: str) -> str | None:
+    """Why `payload` cannot be a QR code at error level `ecc` (too much data for version
+    40), or None. Checked here so that a batch never finds out at its first asset."""
+    if not available("segno"):
+        return None  # `run` reports the missing capability itself
+    segno = require("segno")
+    try:
+        segno.make_qr(payload, error=ecc.lower(), boost_error=False)
+    except segno.DataOverflowError:
+        return (
+            f"payload of {len(payload):,} characters does not fit a QR code at error level "
+            f"{ecc} (at most version 40); expected a shorter payload or a lower level"
+        )
+    return None
 
 
 def _labels(chain: list[FontFace]) -> str:

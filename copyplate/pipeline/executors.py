@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -73,6 +75,9 @@ _STATE: list[_WorkerState] = []  # one per worker process, set by its initialize
 
 
 def _init_worker(spec: BatchSpec) -> None:
+    # Ctrl-C reaches every process of the terminal's group; only the driver handles it
+    # (it stops the pool). A worker that took it would print its own traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     lc = load_campaign(spec.campaign, spec.display, per_job_coverage=True)
     cache = PlateCache(spec.plate_cache) if spec.plate_cache else None
     plates = PlateSource(plate_generator(spec.plate_backend, lc.campaign.gpt_image), cache)
@@ -105,7 +110,17 @@ class ProcessExecutor:
             SerialExecutor().run(spec, lc, plates, todo, finish)
             return
         for job in todo:
-            plates.get(lc, job)
-        with ProcessPoolExecutor(self.workers, initializer=_init_worker, initargs=(spec,)) as pool:
+            # Plates made here are shared through the cache; one that fails here fails
+            # again, with its reason, in the job that needs it (not the whole batch).
+            with contextlib.suppress(Exception):
+                plates.get(lc, job)
+        pool = ProcessPoolExecutor(self.workers, initializer=_init_worker, initargs=(spec,))
+        try:
             for res in pool.map(_work, todo):
                 finish(res)
+        except BaseException:
+            # Interrupted (or a worker died): drop the queued jobs instead of waiting for
+            # them; finished ones are already in the ledger.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()

@@ -278,7 +278,7 @@ def test_a_16_bit_png_is_read_at_its_true_levels(asset_dir: Path, tmp_path: Path
     import numpy as np
 
     grey = np.asarray(Image.open(asset_dir / "de-DE.png").convert("L"), dtype=np.uint16) * 257
-    Image.fromarray(grey, "I;16").save(tmp_path / "deep.png")
+    Image.fromarray(grey).save(tmp_path / "deep.png")
     assert Image.open(tmp_path / "deep.png").mode.startswith("I")
     m = edit(asset_dir / "de-DE.json", tmp_path / "m.json", lambda d: d.update(image="deep.png"))
     [res] = json.loads(run(str(m), "--json", "--checks", "ocr").stdout)
