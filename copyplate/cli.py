@@ -26,7 +26,11 @@ def _out(text: str = "") -> None:
 
 
 def _err(text: str) -> None:
-    sys.stderr.write(text + "\n")
+    """One line on stderr, scrubbed of the API key: messages can quote what a hosted
+    server said, and a server may echo the key anywhere."""
+    from copyplate.renderers.openai_images import redact
+
+    sys.stderr.write(redact(text) + "\n")
 
 
 def _display(path: Path) -> str:
