@@ -360,9 +360,23 @@ def cmd_plate(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from copyplate.reports.review import create_app
+    from copyplate.reports.review import LOOPBACK, create_app
 
-    app = create_app(Path(args.run_dir))
+    hosts = LOOPBACK
+    if args.host not in LOOPBACK:
+        # Anyone who can reach the port can approve assets: binding beyond this machine
+        # is a decision, not a default.
+        if not args.allow_remote:
+            msg = (
+                f"--host {args.host}: the review app has no login, so anyone who reaches "
+                "it can approve assets; pass --allow-remote to serve beyond this machine"
+            )
+            raise InputError(msg)
+        _err(f"warning: serving on {args.host}: anyone who reaches this port can approve assets")
+        hosts = (*LOOPBACK, args.host, *args.allow_remote_host)
+    elif args.allow_remote_host:
+        hosts = (*LOOPBACK, *args.allow_remote_host)
+    app = create_app(Path(args.run_dir), hosts)
     import uvicorn
 
     _err(f"reviewing {args.run_dir} at http://{args.host}:{args.port}/ (Ctrl-C to stop)")
@@ -370,10 +384,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a port from 1 to 65535")
+    return port
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from copyplate.reports.review import RunFolder
 
-    copied = RunFolder(Path(args.run_dir)).export(Path(args.approved))
+    copied = RunFolder(Path(args.run_dir)).export(Path(args.approved), args.overwrite)
     _err(f"{len(copied)} approved asset(s) copied to {args.approved}")
     for name in copied:
         _out(name)
@@ -527,12 +551,25 @@ def build_parser() -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="review a run in the browser: approve or reject assets")
     sv.add_argument("run_dir")
     sv.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
-    sv.add_argument("--port", type=int, default=8765)
+    sv.add_argument("--port", type=_port, default=8765)
+    sv.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other than loopback (the app has no login)",
+    )
+    sv.add_argument(
+        "--allow-remote-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name the browser will use to reach the app (Host header check)",
+    )
     sv.set_defaults(func=cmd_serve)
 
     ex = sub.add_parser("export", help="copy the approved assets of a run")
     ex.add_argument("run_dir")
     ex.add_argument("--approved", required=True, metavar="DEST")
+    ex.add_argument("--overwrite", action="store_true", help="replace files in DEST that differ")
     ex.set_defaults(func=cmd_export)
 
     de = sub.add_parser("demo", help="run the sample campaign end to end, offline")

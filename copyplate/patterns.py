@@ -32,9 +32,11 @@ def compile_pattern(pattern: str) -> Any:
     try:
         return re2.compile(pattern, _OPTIONS)
     except re2.error as e:
-        detail = e.args[0].decode("utf-8", "replace") if e.args and isinstance(
-            e.args[0], bytes
-        ) else str(e)
+        detail = (
+            e.args[0].decode("utf-8", "replace")
+            if e.args and isinstance(e.args[0], bytes)
+            else str(e)
+        )
         msg = (
             f"pattern {pattern!r} is not a valid RE2 regular expression ({detail}); "
             "expected RE2 syntax (no backreferences or lookaround)"

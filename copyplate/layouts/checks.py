@@ -38,6 +38,7 @@ from copyplate.patterns import fullmatch as user_fullmatch
 
 TextLike = TextRegion | PriceRegion | CtaRegion
 
+
 def semantic_problems(
     lc: LoadedCampaign, backend_problem: BackendCheck | None = None
 ) -> list[Problem]:

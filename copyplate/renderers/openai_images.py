@@ -114,6 +114,7 @@ def cost_usd(
 
 # --- a spending cap for the run, across processes -------------------------------------------
 
+
 @dataclass(frozen=True)
 class Budget:
     """`copyplate run --max-cost`: a call is made only if what the run has spent, plus
