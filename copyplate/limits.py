@@ -16,3 +16,8 @@ MAX_FONT_BYTES = 64 * 1024 * 1024
 # Regions in one manifest or campaign. Verifying costs about 50 ms a region (OCR, shapes),
 # and a real layout has a handful; 100 keeps one manifest under about 5 s of work.
 MAX_REGIONS = 100
+# A certificate chain or key file (--sign-cert, --sign-key): real chains are a few KB.
+MAX_PEM_BYTES = 1024 * 1024
+# How long `--ray-address HOST:PORT` may take to accept a connection before the run is
+# refused (Ray itself would wait far longer on an address where nothing listens).
+RAY_CONNECT_TIMEOUT_S = 10.0

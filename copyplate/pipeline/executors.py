@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -116,7 +117,17 @@ class ProcessExecutor:
                 plates.get(lc, job)
         pool = ProcessPoolExecutor(self.workers, initializer=_init_worker, initargs=(spec,))
         try:
-            for res in pool.map(_work, todo):
+            # Workers are forked while map() submits; with SIGINT ignored during the fork
+            # they are born ignoring it, so a Ctrl-C before their initializer runs cannot
+            # print a traceback from them either. The driver's handler is back at once.
+            main = threading.current_thread() is threading.main_thread()
+            old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+            try:
+                results = pool.map(_work, todo)
+            finally:
+                if main:
+                    signal.signal(signal.SIGINT, old)
+            for res in results:
                 finish(res)
         except BaseException:
             # Interrupted (or a worker died): drop the queued jobs instead of waiting for

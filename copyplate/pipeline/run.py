@@ -231,7 +231,10 @@ class Batch:
 def executor_for(name: str, workers: int = 1, ray_address: str | None = None) -> Executor:
     """The executor `--executor NAME` (local: serial or `workers` processes; ray)."""
     if name == "ray":
-        from copyplate.pipeline.ray_executor import RayExecutor
+        from copyplate.pipeline.ray_executor import RayExecutor, reachable
+
+        if ray_address:
+            reachable(ray_address)  # before any work, not after the plates
 
         return RayExecutor(ray_address)
     if name != "local":
