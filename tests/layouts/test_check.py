@@ -304,7 +304,7 @@ def test_prices_are_never_rounded(
         "box": {"x": 0.1, "y": 0.1, "w": 0.5, "h": 0.5},
     }
     price = {"amount": value.split()[0], "currency": "USD"}
-    with pytest.raises(LayoutError, match="decimal places|price"):
+    with pytest.raises(LayoutError, match=r"decimal places|price"):
         campaign(tmp_path / "inline", [region], {"en-US": {"price": price}})
 
 
