@@ -125,7 +125,8 @@ def _system_fonts() -> frozenset[Path]:
 def trusted_hints(man: Manifest, roots: list[Path], width: int, height: int) -> Manifest:
     """The manifest less the hints that cannot be used safely: font paths outside the
     manifest's folder, the allowed roots and the system's fonts (or not fonts at all), a
-    text_bbox outside its region's box, a safe_area outside the image. Hints only sharpen
+    text_bbox outside its region's box (clipped to it when it overlaps), a safe_area
+    outside the image. Hints only sharpen
     a check, so dropping one leaves the verdict to the pixels and the contract fields."""
     system: frozenset[Path] | None = None
     regions: list[ManifestRegion] = []
@@ -140,8 +141,12 @@ def trusted_hints(man: Manifest, roots: list[Path], width: int, height: int) -> 
         if r.text_bbox is not None:
             tx, ty, tw, th = r.text_bbox
             x, y, w, h = r.box
-            if tw <= 0 or th <= 0 or tx < x or ty < y or tx + tw > x + w or ty + th > y + h:
-                update["text_bbox"] = None
+            # Clipped to the box (ink past it is not the copy's); none left: no hint.
+            x0, y0 = max(tx, x), max(ty, y)
+            x1, y1 = min(tx + tw, x + w), min(ty + th, y + h)
+            clipped = [x0, y0, x1 - x0, y1 - y0] if x1 > x0 and y1 > y0 else None
+            if clipped != r.text_bbox:
+                update["text_bbox"] = clipped
         regions.append(r.model_copy(update=update) if update else r)
     update_m: dict[str, Any] = {"regions": regions}
     if man.safe_area is not None:
