@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,7 +26,11 @@ def _out(text: str = "") -> None:
 
 
 def _err(text: str) -> None:
-    sys.stderr.write(text + "\n")
+    """One line on stderr, scrubbed of the API key: messages can quote what a hosted
+    server said, and a server may echo the key anywhere."""
+    from copyplate.renderers.openai_images import redact
+
+    sys.stderr.write(redact(text) + "\n")
 
 
 def _display(path: Path) -> str:
@@ -81,9 +86,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from copyplate.pipeline.verify import exit_code, verify_manifest
+    from copyplate.validators.base import FAMILIES, instances
 
     roots = [Path(r) for r in args.allow_root or []]
-    only = _split(args.checks)
+    only = _split(args.checks, "--checks")
+    if only is not None:
+        # A typo in a CI gate must not run zero checks and pass everything.
+        known = sorted(set(FAMILIES) | set(instances()))
+        unknown = [c for c in only if c not in known]
+        if unknown:
+            msg = f"--checks: unknown check {unknown[0]!r}; expected some of {', '.join(known)}"
+            raise InputError(msg)
     results = [verify_manifest(Path(m), m, roots, only) for m in args.manifests]
     if args.json:
         _out(json.dumps(results, indent=2, ensure_ascii=False, default=str))
@@ -156,10 +169,16 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 # --- plan / demo ---------------------------------------------------------------------------
 
 
-def _split(values: Sequence[str] | None) -> list[str] | None:
+def _split(values: Sequence[str] | None, option: str) -> list[str] | None:
+    """A repeatable comma-separated option as a list; None when not given. Given but empty
+    (`--locales ,`) is an error: silently meaning "all" would run far more than asked."""
     if not values:
         return None
-    return [v for item in values for v in item.split(",") if v]
+    out = [v.strip() for item in values for v in item.split(",") if v.strip()]
+    if not out:
+        given = ",".join(values)
+        raise InputError(f"{option}: {given!r} names nothing; expected names, comma-separated")
+    return out
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -167,7 +186,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from copyplate.pipeline.plan import plan_jobs
 
     lc = load_campaign(Path(args.campaign), args.campaign)
-    jobs = plan_jobs(lc, _split(args.locales), _split(args.sizes), _split(args.variants))
+    jobs = plan_jobs(
+        lc,
+        _split(args.locales, "--locales"),
+        _split(args.sizes, "--sizes"),
+        _split(args.variants, "--variants"),
+    )
     if args.json:
         _out(json.dumps([j.as_dict() for j in jobs], indent=2))
     else:
@@ -194,7 +218,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     lc = load_campaign(Path(args.campaign), args.campaign, per_job_coverage=True)
     for w in lc.warnings:
         _err(w.format())
-    locales, sizes = _split(args.locales), _split(args.sizes)
+    locales, sizes = _split(args.locales, "--locales"), _split(args.sizes, "--sizes")
     options = _run_options(args)
     progress = _Progress(len(plan_jobs(lc, locales, sizes)))
     try:
@@ -336,9 +360,23 @@ def cmd_plate(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from copyplate.reports.review import create_app
+    from copyplate.reports.review import LOOPBACK, create_app
 
-    app = create_app(Path(args.run_dir))
+    hosts = LOOPBACK
+    if args.host not in LOOPBACK:
+        # Anyone who can reach the port can approve assets: binding beyond this machine
+        # is a decision, not a default.
+        if not args.allow_remote:
+            msg = (
+                f"--host {args.host}: the review app has no login, so anyone who reaches "
+                "it can approve assets; pass --allow-remote to serve beyond this machine"
+            )
+            raise InputError(msg)
+        _err(f"warning: serving on {args.host}: anyone who reaches this port can approve assets")
+        hosts = (*LOOPBACK, args.host, *args.allow_remote_host)
+    elif args.allow_remote_host:
+        hosts = (*LOOPBACK, *args.allow_remote_host)
+    app = create_app(Path(args.run_dir), hosts)
     import uvicorn
 
     _err(f"reviewing {args.run_dir} at http://{args.host}:{args.port}/ (Ctrl-C to stop)")
@@ -346,10 +384,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a port from 1 to 65535")
+    return port
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from copyplate.reports.review import RunFolder
 
-    copied = RunFolder(Path(args.run_dir)).export(Path(args.approved))
+    copied = RunFolder(Path(args.run_dir)).export(Path(args.approved), args.overwrite)
     _err(f"{len(copied)} approved asset(s) copied to {args.approved}")
     for name in copied:
         _out(name)
@@ -503,12 +551,25 @@ def build_parser() -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="review a run in the browser: approve or reject assets")
     sv.add_argument("run_dir")
     sv.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
-    sv.add_argument("--port", type=int, default=8765)
+    sv.add_argument("--port", type=_port, default=8765)
+    sv.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other than loopback (the app has no login)",
+    )
+    sv.add_argument(
+        "--allow-remote-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name the browser will use to reach the app (Host header check)",
+    )
     sv.set_defaults(func=cmd_serve)
 
     ex = sub.add_parser("export", help="copy the approved assets of a run")
     ex.add_argument("run_dir")
     ex.add_argument("--approved", required=True, metavar="DEST")
+    ex.add_argument("--overwrite", action="store_true", help="replace files in DEST that differ")
     ex.set_defaults(func=cmd_export)
 
     de = sub.add_parser("demo", help="run the sample campaign end to end, offline")
@@ -540,6 +601,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = ExitCode.INTERRUPTED
     except BrokenPipeError:
         code = ExitCode.OK
+    except OSError as e:
+        # The machine, not the input or copyplate: a full disk, a read-only folder.
+        where = f" {e.filename}" if e.filename else ""
+        _err(f"copyplate: error: cannot use{where}: {e.strerror or e}")
+        code = ExitCode.RENDER_FAILED
+    except sqlite3.Error as e:
+        _err(f"copyplate: error: the run's ledger database failed: {e}")
+        code = ExitCode.RENDER_FAILED
     except Exception as e:
         if debug:
             raise

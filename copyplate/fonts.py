@@ -88,6 +88,8 @@ class FontIndex:
         # ranked by whether the asked-for family and style are its *primary* names.
         best: dict[tuple[str, str], tuple[int, FontFace]] = {}
         self.families: set[str] = set()
+        # Every font file fontconfig knows: where a font named by untrusted input may be.
+        self.files: frozenset[Path] = frozenset(e.path for e in entries)
         for e in entries:
             fams = [f.strip() for f in e.family.split(",") if f.strip()]
             styles = [s.strip() for s in e.style.split(",") if s.strip()] or ["Regular"]

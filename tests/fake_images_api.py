@@ -240,13 +240,24 @@ class FakeImagesAPI:
             return self._json(h, {"created": 1, "data": [{"b64_json": junk}]})
         if kind == "no-data":
             return self._json(h, {"created": 1, "data": []})
+        usage: dict[str, Any] = USAGE
+        if kind == "echo-key":
+            # A hostile or buggy server: the key it was sent, echoed in fields nobody models.
+            sent = h.headers.get("Authorization", "")[7:]
+            usage = {
+                **USAGE,
+                "input_tokens_details": {**USAGE["input_tokens_details"], "note": sent},  # type: ignore[dict-item]
+                "debug": {"authorization": sent},
+                "total_tokens": sent,
+            }
+            kind = "draw"
         image = self._image(seen, kind)
         self._json(
             h,
             {
                 "created": int(time.time()),
                 "data": [{"b64_json": _png_b64(image)}],
-                "usage": USAGE,
+                "usage": usage,
                 "size": seen.fields.get("size"),
                 "quality": seen.fields.get("quality"),
             },

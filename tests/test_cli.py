@@ -48,3 +48,34 @@ def test_demo_writes_a_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["demo", "--out", str(tmp_path)]) == 0
     assert "report:" in capsys.readouterr().out
     assert (tmp_path / "report.json").is_file()
+
+
+def test_an_unwritable_output_is_one_line_and_exit_4(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The machine refusing a write (full disk, read-only folder) is not a bug: exit 4 with
+    one line, not 70. procfs refuses new files even for root."""
+    code = main(
+        [
+            "plate",
+            "--prompt",
+            "p",
+            "--palette",
+            "#112233",
+            "--size",
+            "64x64",
+            "--model",
+            "gradient",
+            "-o",
+            "/proc/copyplate-plate.png",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 4 and "cannot use" in err and "Traceback" not in err, err
+
+
+def test_empty_list_options_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--locales ,` used to mean every locale."""
+    path = str(SAMPLES / "spring-sale" / "campaign.json")
+    assert main(["plan", path, "--locales", ","]) == 2
+    assert "--locales" in capsys.readouterr().err

@@ -3,10 +3,10 @@ canvas, colour tokens, files. Each returns Problems; none stops at the first."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterator
 
+from copyplate.capabilities import available, require
 from copyplate.errors import Problem
 from copyplate.fonts import FontFace, describe_chars, uncovered
 from copyplate.gs1 import barcode_problem
@@ -14,7 +14,13 @@ from copyplate.layouts.decks import CopyEntry
 from copyplate.layouts.geometry import canvas, safe_rect
 from copyplate.layouts.jsonsource import join_pointer
 from copyplate.layouts.loader import BackendCheck, LoadedCampaign, resolve_font
-from copyplate.layouts.locales import LocaleProblem, currency_digits, known_currencies, locale_info
+from copyplate.layouts.locales import (
+    LocaleProblem,
+    currency_digits,
+    decimal_places,
+    known_currencies,
+    locale_info,
+)
 from copyplate.layouts.models import (
     TEXT_KINDS,
     BarcodeRegion,
@@ -28,8 +34,10 @@ from copyplate.layouts.models import (
 )
 from copyplate.layouts.sources import did_you_mean, safe_path
 from copyplate.limits import MAX_IMAGE_PIXELS
+from copyplate.patterns import fullmatch as user_fullmatch
 
 TextLike = TextRegion | PriceRegion | CtaRegion
+
 
 def semantic_problems(
     lc: LoadedCampaign, backend_problem: BackendCheck | None = None
@@ -150,6 +158,10 @@ def _regions(lc: LoadedCampaign) -> Iterator[Problem]:
             msg = barcode_problem(r.symbology, r.payload)
             if msg:
                 yield lc.doc.problem(f"{base}/payload", msg)
+        if isinstance(r, QrRegion) and r.payload is not None:
+            msg = qr_problem(r.payload, r.ecc)
+            if msg:
+                yield lc.doc.problem(f"{base}/payload", f"region {r.id!r}: {msg}")
         if isinstance(r, LogoRegion | ImageRegion):
             msg = _image_problem(lc, r.src)
             if msg:
@@ -255,8 +267,7 @@ def _entry_problems(
         if value.currency not in known_currencies():
             yield entry.origin.problem(f"unknown ISO 4217 currency {value.currency!r}")
             return
-        exponent = value.amount.normalize().as_tuple().exponent
-        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        places = decimal_places(value.amount)
         digits = currency_digits(value.currency)
         if places > digits:
             yield entry.origin.problem(
@@ -268,6 +279,9 @@ def _entry_problems(
             yield entry.origin.problem(msg)
         return
     if isinstance(region, QrRegion):
+        msg = qr_problem(str(value), region.ecc)
+        if msg:
+            yield entry.origin.problem(f"{where}: {msg}")
         return
     if region.kind not in TEXT_KINDS:
         return
@@ -277,7 +291,7 @@ def _entry_problems(
     except LocaleProblem:
         return  # reported by _locales
     pattern = region.checks.pattern
-    if pattern and not re.fullmatch(pattern, text):
+    if pattern and not user_fullmatch(pattern, text):
         yield entry.origin.problem(f"copy {text!r} does not match {where}'s pattern {pattern!r}")
     if region.font_role not in lc.campaign.brand.fonts:
         return
@@ -300,6 +314,22 @@ def _entry_problems(
             f"{describe_chars(missing)}",
             code="coverage",
         )
+
+
+def qr_problem(payload: str, ecc: str) -> str | None:
+    """Why `payload` cannot be a QR code at error level `ecc` (too much data for version
+    40), or None. Checked here so that a batch never finds out at its first asset."""
+    if not available("segno"):
+        return None  # `run` reports the missing capability itself
+    segno = require("segno")
+    try:
+        segno.make_qr(payload, error=ecc.lower(), boost_error=False)
+    except segno.DataOverflowError:
+        return (
+            f"payload of {len(payload):,} characters does not fit a QR code at error level "
+            f"{ecc} (at most version 40); expected a shorter payload or a lower level"
+        )
+    return None
 
 
 def _labels(chain: list[FontFace]) -> str:

@@ -37,6 +37,23 @@ class LocaleProblem(ValueError):
     """A locale tag or numbering system copyplate cannot use; the message says why."""
 
 
+def decimal_places(amount: Decimal) -> int:
+    """Significant decimal places of `amount` ("19.90" -> 1, "1E-9" -> 9), exactly: not
+    through Decimal.normalize(), which rounds in the current context ("1E-999999999" -> 0)."""
+    if not amount.is_finite():
+        msg = f"amount {amount} is not a finite number"
+        raise LocaleProblem(msg)
+    _, digits, exponent = amount.as_tuple()
+    assert isinstance(exponent, int)
+    if not any(digits):
+        return 0
+    trailing, n = 0, len(digits)
+    while n > 1 and digits[n - 1] == 0:
+        n -= 1
+        trailing += 1
+    return max(0, -(exponent + trailing))
+
+
 @dataclass(frozen=True)
 class LocaleInfo:
     tag: str  # BCP 47 as written in the campaign, e.g. "ar-SA"
@@ -56,8 +73,13 @@ class LocaleInfo:
         """The price as CLDR formats it for this locale, digits included.
 
         Babel swaps separators for the numbering system but leaves ASCII digits, so the
-        digits are mapped here from CLDR's numbering-system data.
+        digits are mapped here from CLDR's numbering-system data. An amount more precise
+        than the currency is refused: Babel would round it, and a price is never rounded.
         """
+        places, allowed = decimal_places(amount), currency_digits(currency)
+        if places > allowed:
+            msg = f"{currency} prices have {allowed} decimal places; {amount} has {places}"
+            raise LocaleProblem(msg)
         text = format_currency(
             amount, currency, locale=self.babel, numbering_system=self.numbering_system
         )

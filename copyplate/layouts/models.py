@@ -20,7 +20,10 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    field_validator,
 )
+
+from copyplate.limits import MAX_REGIONS
 
 SCHEMA_VERSION = 1
 SCHEMA_ID = "https://copyplate.dev/schema/campaign-v1.json"
@@ -73,7 +76,8 @@ CopyText = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # strict: "width": "1080" is a string, not a number; nothing is coerced silently.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
 
 # --- brand ---------------------------------------------------------------------------------
@@ -251,13 +255,12 @@ Box = Annotated[
 
 
 def _compiles(pattern: str) -> str:
-    import re
+    from copyplate.patterns import PatternError, compile_pattern
 
     try:
-        re.compile(pattern)
-    except re.error as e:
-        msg = f"not a valid regular expression: {e}"
-        raise ValueError(msg) from None
+        compile_pattern(pattern)
+    except PatternError as e:
+        raise ValueError(str(e)) from None
     return pattern
 
 
@@ -400,8 +403,23 @@ TEXT_KINDS = ("text", "price", "cta")
 class Price(Strict):
     """A price as data: the typesetter formats it per locale (CLDR), never by hand."""
 
-    amount: Decimal = Field(ge=0, le=Decimal("1e12"), description='Exact decimal, e.g. "19.99".')
+    # Not strict: the amount is written as a string ("19.99") precisely so it stays exact.
+    amount: Decimal = Field(
+        ge=0, le=Decimal("1e12"), strict=False, description='Exact decimal, e.g. "19.99".'
+    )
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. 'EUR'.")
+
+    @field_validator("amount")
+    @classmethod
+    def _exact(cls, v: Decimal) -> Decimal:
+        # A price is at most cents of cents; "1E-999999999" is not a price (and formatting
+        # it would round it to 0.00). The currency's own precision is checked per locale.
+        from copyplate.layouts.locales import decimal_places
+
+        if decimal_places(v) > 12:
+            msg = f"{v} has more than 12 decimal places; expected an exact amount like 19.99"
+            raise ValueError(msg)
+        return v
 
 
 CopyValue = CopyText | Price
@@ -457,7 +475,7 @@ class Campaign(Strict):
     brand: Brand
     sizes: list[OutputSize] = Field(min_length=1, max_length=64)
     plate: Plate
-    regions: list[Region] = Field(min_length=1, max_length=200)
+    regions: list[Region] = Field(min_length=1, max_length=MAX_REGIONS)
     locales: dict[LocaleTag, Locale] = Field(min_length=1, max_length=300)
     decks: list[Deck] = Field(default_factory=list, max_length=64)
     variants: list[Variant] = Field(

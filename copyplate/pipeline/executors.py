@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -73,6 +76,9 @@ _STATE: list[_WorkerState] = []  # one per worker process, set by its initialize
 
 
 def _init_worker(spec: BatchSpec) -> None:
+    # Ctrl-C reaches every process of the terminal's group; only the driver handles it
+    # (it stops the pool). A worker that took it would print its own traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     lc = load_campaign(spec.campaign, spec.display, per_job_coverage=True)
     cache = PlateCache(spec.plate_cache) if spec.plate_cache else None
     plates = PlateSource(plate_generator(spec.plate_backend, lc.campaign.gpt_image), cache)
@@ -105,7 +111,27 @@ class ProcessExecutor:
             SerialExecutor().run(spec, lc, plates, todo, finish)
             return
         for job in todo:
-            plates.get(lc, job)
-        with ProcessPoolExecutor(self.workers, initializer=_init_worker, initargs=(spec,)) as pool:
-            for res in pool.map(_work, todo):
+            # Plates made here are shared through the cache; one that fails here fails
+            # again, with its reason, in the job that needs it (not the whole batch).
+            with contextlib.suppress(Exception):
+                plates.get(lc, job)
+        pool = ProcessPoolExecutor(self.workers, initializer=_init_worker, initargs=(spec,))
+        try:
+            # Workers are forked while map() submits; with SIGINT ignored during the fork
+            # they are born ignoring it, so a Ctrl-C before their initializer runs cannot
+            # print a traceback from them either. The driver's handler is back at once.
+            main = threading.current_thread() is threading.main_thread()
+            old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+            try:
+                results = pool.map(_work, todo)
+            finally:
+                if main:
+                    signal.signal(signal.SIGINT, old)
+            for res in results:
                 finish(res)
+        except BaseException:
+            # Interrupted (or a worker died): drop the queued jobs instead of waiting for
+            # them; finished ones are already in the ledger.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()

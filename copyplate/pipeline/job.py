@@ -155,6 +155,17 @@ def run_job(
         if e.fatal:
             raise
         return AssetResult(job, "", "", False, seconds=time.perf_counter() - t, error=str(e))
+    except OSError as e:
+        # A full disk or a read-only folder fails this asset; the batch goes on and its
+        # report says why (the report itself may then fail, which the CLI reports).
+        where = f" {e.filename}" if e.filename else ""
+        msg = f"cannot write{where}: {e.strerror or e}"
+        return AssetResult(job, "", "", False, seconds=time.perf_counter() - t, error=msg)
+    except Exception as e:
+        # One job's bug must not stop the batch and lose every other asset's report: the
+        # job fails with the bug named, the rest run.
+        msg = f"internal error: {type(e).__name__}: {e} (a bug; please report it)"
+        return AssetResult(job, "", "", False, seconds=time.perf_counter() - t, error=msg)
     failed = [f.as_dict() for layer in asset.layers for f in layer.findings if not f.passed]
     failed += [f.as_dict() for fs in asset.validation.values() for f in fs if not f.passed]
     return AssetResult(

@@ -25,6 +25,7 @@ from PIL import Image
 from copyplate import __version__
 from copyplate.capabilities import require
 from copyplate.errors import InputError, RenderError
+from copyplate.limits import MAX_PEM_BYTES
 
 IPTC_SOURCE = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED_COMPOSITE = IPTC_SOURCE + "compositeWithTrainedAlgorithmicMedia"
@@ -167,8 +168,16 @@ def signer(signing: Signing) -> Any:
         raise InputError(msg)
     texts = {}
     for what, p in (("--sign-cert", signing.cert), ("--sign-key", signing.key)):
+        # A regular file of bounded size, checked before reading: `/dev/zero` or a FIFO
+        # would be read until memory runs out.
+        path = Path(p)
+        if not path.is_file():
+            raise InputError(f"{what}: {p}: not a regular file; expected a PEM file")
+        if path.stat().st_size > MAX_PEM_BYTES:
+            msg = f"{what}: {p}: larger than {MAX_PEM_BYTES:,} bytes; expected a PEM file"
+            raise InputError(msg)
         try:
-            texts[what] = Path(p).read_text(encoding="ascii")
+            texts[what] = path.read_text(encoding="ascii")
         except (OSError, UnicodeDecodeError) as e:
             msg = f"{what}: {p}: cannot read a PEM file ({type(e).__name__})"
             raise InputError(msg) from None

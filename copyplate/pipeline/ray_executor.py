@@ -10,14 +10,16 @@ the driver, which alone writes the ledger.
 from __future__ import annotations
 
 import io
+import socket
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from PIL import Image
 
 from copyplate.capabilities import require
-from copyplate.errors import CopyplateError
+from copyplate.errors import CopyplateError, InputError
 from copyplate.layouts.loader import LoadedCampaign, load_campaign
+from copyplate.limits import RAY_CONNECT_TIMEOUT_S
 from copyplate.pipeline.executors import BatchSpec, Finish
 from copyplate.pipeline.job import AssetResult, PlateSource, run_job, take_calls
 from copyplate.pipeline.plan import Job
@@ -72,6 +74,26 @@ def _result(ray: Any, ref: Any, job: Job) -> AssetResult:
         return AssetResult(job, "", "", False, error=str(cause))
 
 
+def reachable(address: str, timeout: float = RAY_CONNECT_TIMEOUT_S) -> None:
+    """`--ray-address` accepts a TCP connection within `timeout`, or one InputError. Ray's
+    own connect waits on an address where nothing listens (`127.0.0.1:1`) for minutes."""
+    if address in ("auto", "local"):
+        return
+    hostport = address.removeprefix("ray://")
+    host, _, port = hostport.rpartition(":")
+    if not port.isdigit() or not 1 <= int(port) <= 65535 or not host:
+        raise InputError(f"--ray-address {address!r}: expected HOST:PORT (or ray://HOST:PORT)")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+            pass
+    except OSError as e:
+        msg = (
+            f"--ray-address {address!r}: no Ray cluster answers there within {timeout:g} s "
+            f"({e.strerror or type(e).__name__})"
+        )
+        raise InputError(msg) from None
+
+
 @dataclass
 class RayExecutor:
     """`--executor ray [--ray-address ADDR]`: a local Ray, or the cluster at ADDR."""
@@ -91,6 +113,8 @@ class RayExecutor:
             return
         ray = _ray()
         started_here = not ray.is_initialized()
+        if started_here and self.address:
+            reachable(self.address)
         if started_here:
             ray.init(
                 address=self.address,

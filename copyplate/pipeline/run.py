@@ -6,12 +6,14 @@ ray_executor.py) decides where the jobs run."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from copyplate.errors import InputError
+from copyplate.fileio import is_temp_name
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.pipeline.executors import BatchSpec, Executor, ProcessExecutor
 from copyplate.pipeline.job import AssetResult, PlateSource, RunOptions
@@ -40,13 +42,74 @@ def check_backends(lc: LoadedCampaign, copy_backend: str | None) -> None:
             preflight(lc)
 
 
-def clean_stale_temp_files(out: Path) -> int:
-    """Remove half-written temp files a killed run left behind (write_atomic's names)."""
+def clean_stale_temp_files(folders: Sequence[Path]) -> int:
+    """Remove half-written temp files a killed run left behind: only write_atomic's own
+    names, and only in the folders a run writes to (not below them), so a user's files
+    that merely look temporary are never touched."""
     n = 0
-    for tmp in out.rglob(".*.tmp"):
-        tmp.unlink(missing_ok=True)
-        n += 1
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for tmp in folder.iterdir():
+            if is_temp_name(tmp.name) and tmp.is_file() and not tmp.is_symlink():
+                tmp.unlink(missing_ok=True)
+                n += 1
     return n
+
+
+def _written_folders(lc: LoadedCampaign, out: Path, cache: PlateCache) -> list[Path]:
+    """The folders a run of this campaign writes files into."""
+    folders = [out, *(out / s.name for s in lc.campaign.sizes)]
+    if cache.root.is_dir():
+        folders += [d for d in cache.root.iterdir() if d.is_dir() and len(d.name) == 2]
+    return folders
+
+
+class OutputLock:
+    """An exclusive lock on the output folder for the whole run: a second run on the same
+    folder gets a clear error instead of redoing and racing the first. flock is released
+    by the kernel when the process dies, so a run killed with -9 leaves no stale lock."""
+
+    NAME = ".copyplate.lock"
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / self.NAME
+        self.fd: int | None = None
+
+    def acquire(self) -> None:
+        import fcntl
+
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            msg = (
+                f"--out {self.path.parent}: another copyplate run (pid {holder}) is writing "
+                "to this folder; wait for it to finish or choose another --out"
+            )
+            raise InputError(msg) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self.fd = fd
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing drops the flock
+            self.fd = None
+
+
+def prepare_out(out: Path) -> None:
+    """The output folder exists and is writable, or one InputError saying why not."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: is a file, expected a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"--out {out}: cannot create the folder ({e.strerror})") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise InputError(f"--out {out}: the folder is not writable")
 
 
 @dataclass
@@ -73,9 +136,25 @@ class Batch:
         check_backends(lc, self.options.copy_backend)
         jobs = plan_jobs(lc, locales, sizes)
         backend = self.plate_backend or lc.campaign.plate.model
-        out.mkdir(parents=True, exist_ok=True)
-        clean_stale_temp_files(out)
+        prepare_out(out)
+        lock = OutputLock(out)
+        lock.acquire()
+        try:
+            return self._run_locked(jobs, backend, started, progress, resume)
+        finally:
+            lock.release()
+
+    def _run_locked(
+        self,
+        jobs: list[Job],
+        backend: str,
+        started: float,
+        progress: Callable[[AssetResult], None] | None,
+        resume: bool,
+    ) -> tuple[Path, list[AssetResult]]:
+        lc, out = self.lc, self.out
         cache = self.plate_cache or PlateCache(out / ".plates")
+        clean_stale_temp_files(_written_folders(lc, out, cache))
         plates = PlateSource(plate_generator(backend, lc.campaign.gpt_image), cache)
         options = self.options
         if options.max_cost is not None or options.prices is not None:
@@ -152,7 +231,10 @@ class Batch:
 def executor_for(name: str, workers: int = 1, ray_address: str | None = None) -> Executor:
     """The executor `--executor NAME` (local: serial or `workers` processes; ray)."""
     if name == "ray":
-        from copyplate.pipeline.ray_executor import RayExecutor
+        from copyplate.pipeline.ray_executor import RayExecutor, reachable
+
+        if ray_address:
+            reachable(ray_address)  # before any work, not after the plates
 
         return RayExecutor(ray_address)
     if name != "local":

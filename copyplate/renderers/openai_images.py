@@ -114,6 +114,7 @@ def cost_usd(
 
 # --- a spending cap for the run, across processes -------------------------------------------
 
+
 @dataclass(frozen=True)
 class Budget:
     """`copyplate run --max-cost`: a call is made only if what the run has spent, plus
@@ -244,7 +245,20 @@ class Call:
     error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The record as manifests and reports keep it, every string scrubbed."""
+        record: dict[str, Any] = scrub(asdict(self))
+        return record
+
+
+def scrub(value: Any) -> Any:
+    """`value` (JSON-like) with the key, or anything shaped like one, out of every string."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {scrub(k): scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v) for v in value]
+    return value
 
 
 _RETRY_STATUS = (408, 409, 429, 500, 502, 503, 504)
@@ -374,8 +388,10 @@ class ImagesClient:
                 code = _code(e)
                 if code == "model_not_found" or _param(e) == "model" or e.status_code == 404:
                     raise ServiceRefused(
-                        f"{self.where}: /gpt_image/model: {s.model!r} is not a model "
-                        f"{self.base_url} serves ({_status(e)})"
+                        redact(
+                            f"{self.where}: /gpt_image/model: {s.model!r} is not a model "
+                            f"{self.base_url} serves ({_status(e)})"
+                        )
                     ) from None
                 if code in ("insufficient_quota", "billing_hard_limit_reached"):
                     raise ServiceRefused(
@@ -427,6 +443,7 @@ def _png(name: str, image: Image.Image) -> tuple[str, bytes, str]:
 
 
 def _status(e: Any) -> str:
+    """`status code: message` of an error answer, scrubbed: every part is untrusted."""
     code = _code(e)
     detail = ""
     body = getattr(e, "body", None)
@@ -434,12 +451,19 @@ def _status(e: Any) -> str:
         err = body.get("error", body)
         if isinstance(err, dict) and isinstance(err.get("message"), str):
             detail = ": " + redact(err["message"])[:200]
-    return f"{e.status_code}{' ' + code if code else ''}{detail}"
+    return redact(f"{e.status_code}{' ' + code if code else ''}{detail}")
+
+
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 def _code(e: Any) -> str:
+    """The error's code when it looks like one (`insufficient_quota`); a server that puts
+    anything else there (the key it was sent) gets it dropped, not printed."""
     code = getattr(e, "code", None)
-    return str(code) if code else ""
+    if not isinstance(code, str) or not _CODE.fullmatch(code) or redact(code) != code:
+        return ""
+    return code
 
 
 def _param(e: Any) -> str:
@@ -451,12 +475,34 @@ def _param(e: Any) -> str:
     return ""
 
 
+_USAGE_FIELDS = ("input_tokens", "output_tokens", "total_tokens")
+_USAGE_DETAILS = ("text_tokens", "image_tokens")
+
+
+def _count(v: Any) -> int | None:
+    return v if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 10**12 else None
+
+
 def _usage(answer: Any) -> dict[str, Any] | None:
+    """The token counts the price table uses, and nothing else: whatever else a server
+    puts in `usage` (an echo of the key, say) never reaches a manifest or a report."""
     usage = getattr(answer, "usage", None)
     if usage is None:
         return None
-    dump = usage.model_dump() if hasattr(usage, "model_dump") else dict(usage)
-    return {k: v for k, v in dump.items() if v is not None}
+    try:
+        dump = usage.model_dump() if hasattr(usage, "model_dump") else dict(usage)
+    except (TypeError, ValueError):
+        return None
+    out: dict[str, Any] = {}
+    for k in _USAGE_FIELDS:
+        if (n := _count(dump.get(k))) is not None:
+            out[k] = n
+    details = dump.get("input_tokens_details")
+    if isinstance(details, dict):
+        kept = {k: n for k in _USAGE_DETAILS if (n := _count(details.get(k))) is not None}
+        if kept:
+            out["input_tokens_details"] = kept
+    return out or None
 
 
 def decode_answer(answer: Any) -> Image.Image:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import json
-import shutil
+import secrets
 import sqlite3
 import time
 from pathlib import Path
@@ -19,6 +19,10 @@ from pydantic import BaseModel, Field
 
 from copyplate.capabilities import require
 from copyplate.errors import InputError
+from copyplate.fileio import write_atomic
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+TOKEN_HEADER = "X-Copyplate-Token"
 
 
 class Review(BaseModel):
@@ -40,6 +44,27 @@ CREATE TABLE IF NOT EXISTS reviews (
 """
 
 
+def _assets(report: Path, data: Any) -> dict[str, dict[str, Any]]:
+    """report.json's assets by name, each field this module reads checked for its type:
+    a hand-edited or hostile report is one clear error, not a crash."""
+    if not isinstance(data, dict) or not isinstance(data.get("assets"), list):
+        raise InputError(f"{report}: /assets: expected a list of assets")
+    if not isinstance(data.get("campaign", ""), str):
+        raise InputError(f"{report}: /campaign: expected a string")
+    out: dict[str, dict[str, Any]] = {}
+    for i, a in enumerate(data["assets"]):
+        if not isinstance(a, dict):
+            raise InputError(f"{report}: /assets/{i}: expected an object, got {type(a).__name__}")
+        for key in ("size", "locale"):
+            if not isinstance(a.get(key), str) or not a[key]:
+                raise InputError(f"{report}: /assets/{i}/{key}: expected a non-empty string")
+        for key in ("image", "manifest"):
+            if not isinstance(a.get(key, ""), str):
+                raise InputError(f"{report}: /assets/{i}/{key}: expected a path string")
+        out[f"{a['size']}/{a['locale']}"] = a
+    return out
+
+
 class RunFolder:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
@@ -50,18 +75,26 @@ class RunFolder:
             self.report: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise InputError(f"{report}: unreadable report: {e}") from None
-        self.assets = {f"{a['size']}/{a['locale']}": a for a in self.report["assets"]}
+        self.assets = _assets(report, self.report)
+        self.report.setdefault("campaign", "")
         self.db_path = self.root / "ledger.sqlite"
 
     def _db(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.db_path, timeout=30)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.executescript(REVIEWS)
+        try:
+            db = sqlite3.connect(self.db_path, timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(REVIEWS)
+        except sqlite3.DatabaseError as e:
+            msg = f"{self.db_path}: not a usable copyplate ledger ({e})"
+            raise InputError(msg) from None
         return db
 
     def reviews(self) -> dict[str, dict[str, Any]]:
-        with self._db() as db:
-            rows = db.execute("SELECT name, decision, comment, updated FROM reviews").fetchall()
+        try:
+            with self._db() as db:
+                rows = db.execute("SELECT name, decision, comment, updated FROM reviews").fetchall()
+        except sqlite3.DatabaseError as e:
+            raise InputError(f"{self.db_path}: the reviews cannot be read ({e})") from None
         return {r[0]: {"decision": r[1], "comment": r[2], "updated": r[3]} for r in rows}
 
     def decide(self, name: str, decision: str, comment: str = "") -> None:
@@ -85,26 +118,52 @@ class RunFolder:
             return None
         return target
 
-    def export(self, dest: Path) -> list[str]:
+    def export(self, dest: Path, overwrite: bool = False) -> list[str]:
         """Copy approved assets (image and manifest) to `dest`, keeping the size/locale
-        layout. Returns the names copied."""
+        layout. Returns the names copied.
+
+        Every copy is planned and checked before the first is made: each target must lie
+        inside `dest` (report.json is a file anyone can edit), and an existing different
+        file is only replaced with `overwrite`. A problem is one InputError, and nothing
+        is half exported."""
+        out = dest.resolve()
+        if out.exists() and not out.is_dir():
+            raise InputError(f"--approved {dest}: is a file, expected a folder")
+        if out == self.root or self.root in out.parents:
+            raise InputError(f"--approved {dest}: is inside the run folder; expected another")
+        plan: list[tuple[Path, Path]] = []
         done = []
         for name, r in sorted(self.reviews().items()):
-            if r["decision"] != "approved":
+            if r["decision"] != "approved" or name not in self.assets:
                 continue
             a = self.assets[name]
             for key in ("image", "manifest"):
-                src = self.file(a[key])
+                rel = str(a.get(key) or "")
+                src = self.file(rel)
                 if src is None:
-                    raise InputError(f"{name}: {a[key]} is missing from the run folder")
-                target = dest / a[key]
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src, target)
+                    raise InputError(f"{name}: {rel!r} is missing from the run folder")
+                target = (out / rel).resolve()
+                if out not in target.parents:
+                    msg = f"{name}: report.json names {rel!r}, which leaves {dest}"
+                    raise InputError(msg)
+                if target.exists() and not overwrite and target.read_bytes() != src.read_bytes():
+                    msg = (
+                        f"--approved {dest}: {rel} exists and differs; "
+                        "pass --overwrite to replace it"
+                    )
+                    raise InputError(msg)
+                plan.append((src, target))
             done.append(name)
+        try:
+            for src, target in plan:
+                write_atomic(target, src.read_bytes())
+        except OSError as e:
+            msg = f"--approved {dest}: cannot write {e.filename or ''}: {e.strerror or e}"
+            raise InputError(msg) from None
         return done
 
 
-def page(run: RunFolder) -> str:
+def page(run: RunFolder, token: str = "") -> str:
     reviews = run.reviews()
     cards = []
     for name, a in run.assets.items():
@@ -129,6 +188,7 @@ def page(run: RunFolder) -> str:
         f'<option value="{html.escape(x)}">{html.escape(x)}</option>' for x in locales
     )
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="copyplate-token" content="{html.escape(token)}">
 <title>copyplate review: {html.escape(run.report["campaign"])}</title><style>
 body{{font:14px system-ui,sans-serif;margin:16px;background:#f4f2ee}}
 .grid{{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:12px}}
@@ -144,7 +204,8 @@ document.querySelectorAll('.card button').forEach(b => b.addEventListener('click
   const card = b.closest('.card');
   const decision = b.classList.contains('approve') ? 'approved' : 'rejected';
   const res = await fetch('/api/review', {{method: 'POST',
-    headers: {{'Content-Type': 'application/json'}},
+    headers: {{'Content-Type': 'application/json', '{TOKEN_HEADER}':
+      document.querySelector('meta[name=copyplate-token]').content}},
     body: JSON.stringify({{name: card.dataset.name, decision,
       comment: card.querySelector('.comment').value}})}});
   if (res.ok) {{ card.dataset.state = decision;
@@ -153,17 +214,47 @@ document.querySelectorAll('.card button').forEach(b => b.addEventListener('click
 </script></body></html>"""
 
 
-def create_app(root: Path) -> Any:
+def _host_name(host: str) -> str:
+    """The name part of a Host header ("127.0.0.1:8765" -> "127.0.0.1", "[::1]:80" -> "::1")."""
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def create_app(root: Path, hosts: tuple[str, ...] = LOOPBACK) -> Any:
+    """The app. `hosts`: the names the Host header may carry (DNS rebinding: a page on
+    another site that resolves its own name to 127.0.0.1 must not reach the app).
+    Changing a decision needs the page's token in a header and, when the browser sends
+    one, an Origin of an allowed host: another site cannot post to it (CSRF)."""
     require("fastapi")
-    from fastapi import FastAPI, HTTPException
-    from fastapi.responses import FileResponse, HTMLResponse
+    from fastapi import FastAPI, HTTPException, Request
+    from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
     run = RunFolder(root)
-    app = FastAPI(title="copyplate review", docs_url=None, redoc_url=None)
+    token = secrets.token_urlsafe(24)
+    allowed = {h.casefold() for h in hosts}
+    # openapi_url=None: the review app is not an API product; its schema is not served.
+    app = FastAPI(title="copyplate review", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Any) -> Response:
+        host = _host_name(request.headers.get("host", "")).casefold()
+        if host not in allowed:
+            return PlainTextResponse("unknown Host header", status_code=421)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            origin = request.headers.get("origin")
+            if origin is not None:
+                name = _host_name(origin.split("://", 1)[-1]).casefold()
+                if name not in allowed:
+                    return PlainTextResponse("cross-origin request refused", status_code=403)
+            if not secrets.compare_digest(request.headers.get(TOKEN_HEADER, ""), token):
+                return PlainTextResponse(f"missing or wrong {TOKEN_HEADER}", status_code=403)
+        response: Response = await call_next(request)
+        return response
 
     @app.get("/", response_class=HTMLResponse)
     def index() -> str:
-        return page(run)
+        return page(run, token)
 
     @app.get("/files/{rel:path}")
     def files(rel: str) -> FileResponse:

@@ -17,8 +17,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from copyplate.limits import MAX_REGIONS
+
 SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
-MAX_REGIONS = 500
 
 Kind = Literal["text", "price", "cta", "qr", "barcode", "logo", "image"]
 Coord = Annotated[int, Field(ge=0, le=100_000)]
@@ -95,7 +96,7 @@ class ManifestRegion(BaseModel):
     font_chain: Annotated[list[Short], Field(max_length=20)] | None = None
     font_files: Annotated[list[Short], Field(max_length=20)] | None = None
     bold: bool | None = None
-    color: Annotated[str, Field(max_length=64)] | None = None
+    color: Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$")] | None = None
     text_bbox: Box | None = None
     align: Annotated[str, Field(max_length=20)] | None = None
     generated: bool = False
@@ -124,7 +125,12 @@ class Manifest(BaseModel):
 
     image: Annotated[
         str,
-        Field(min_length=1, max_length=1024, description="Image path relative to the manifest."),
+        Field(
+            min_length=1,
+            max_length=1024,
+            pattern=r"^[^\x00]+$",
+            description="Image path relative to the manifest.",
+        ),
     ]
     locale: (
         Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")]

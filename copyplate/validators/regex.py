@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
 from copyplate.findings import Finding
 from copyplate.layouts.locales import DIGIT_ZERO, LocaleProblem, locale_info
+from copyplate.patterns import PatternError, fullmatch
 from copyplate.textlayout import BIDI_CONTROLS
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
 
@@ -81,10 +81,10 @@ class RegexValidator:
         pattern = region.m.pattern
         if pattern:
             try:
-                ok = re.fullmatch(pattern, region.text) is not None
+                ok = fullmatch(pattern, region.text)
                 msg = "copy matches the pattern" if ok else f"copy does not match {pattern!r}"
-            except re.error as e:
-                ok, msg = False, f"pattern {pattern!r} is not a valid regex: {e}"
+            except PatternError as e:
+                ok, msg = False, str(e)
             out.append(
                 Finding(
                     "regex.pattern",

@@ -267,3 +267,94 @@ def test_in_process_main_returns_exit_codes(
     assert main(["check", str(SAMPLES / "spring-sale" / "campaign.json")]) == 0
     out = capsys.readouterr().out
     assert "invalid JSON" in out
+
+
+# --- issue 13: bad input that used to pass or hang ---------------------------------------
+
+
+def _csv_price(path: Path, value: str) -> None:
+    deck = path.parent / "copy" / "strings.csv"
+    lines = deck.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("price,"):
+            cells = line.split(",")
+            cells[2] = value
+            lines[i] = ",".join(cells)
+    deck.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("value", ["1E-999999999 USD", "19.999 USD", "0.001 USD"])
+def test_prices_are_never_rounded(
+    sample_copy: Callable[[str], Path], tmp_path: Path, value: str
+) -> None:
+    """ "1E-999999999" EUR passed and rendered "€0.00"; over-precise amounts were rounded."""
+    path = sample_copy("spring-sale")
+    _csv_price(path, value)
+    errs = errors_of(path)
+    assert any("decimal places" in e or "must be written" in e for e in errs), errs
+    # Inline in the campaign JSON too.
+    from copyplate.errors import LayoutError
+    from tests.renderers.copy.helpers import campaign
+
+    region = {
+        "id": "price",
+        "kind": "price",
+        "copy": "price",
+        "font_role": "display",
+        "box": {"x": 0.1, "y": 0.1, "w": 0.5, "h": 0.5},
+    }
+    price = {"amount": value.split()[0], "currency": "USD"}
+    with pytest.raises(LayoutError, match=r"decimal places|price"):
+        campaign(tmp_path / "inline", [region], {"en-US": {"price": price}})
+
+
+def test_formatting_an_over_precise_price_refuses_to_round() -> None:
+    from decimal import Decimal
+
+    from copyplate.layouts.locales import LocaleProblem, locale_info
+
+    info = locale_info("de-DE")
+    assert info.format_price(Decimal("19.90"), "EUR").startswith("19,90")
+    with pytest.raises(LocaleProblem, match="2 decimal places"):
+        info.format_price(Decimal("19.999"), "EUR")
+
+
+def test_a_number_written_as_a_string_is_refused(sample_copy: Callable[[str], Path]) -> None:
+    path = sample_copy("spring-sale")
+    edit_json(path, lambda d: d["sizes"][0].update(width="1080"))
+    errs = errors_of(path)
+    assert any("/sizes/0/width" in e for e in errs), errs
+
+
+def test_a_qr_payload_over_capacity_fails_check(sample_copy: Callable[[str], Path]) -> None:
+    """It passed `check` and then aborted the whole batch with no report."""
+    path = sample_copy("spring-sale")
+    url = "https://lumen.example/" + "x" * 5000
+    edit_json(path, lambda d: d["locales"]["en-US"]["copy"].update(qr_url=url))
+    errs = errors_of(path)
+    assert any("does not fit a QR code" in e for e in errs), errs
+
+
+def test_a_catastrophic_pattern_is_checked_in_linear_time(
+    sample_copy: Callable[[str], Path],
+) -> None:
+    import time
+
+    path = sample_copy("spring-sale")
+
+    def hostile(d: Any) -> None:
+        d["regions"][0]["checks"] = {"pattern": "(a+)+"}
+        d["locales"]["en-US"]["copy"]["headline"] = "a" * 40 + "!"
+
+    edit_json(path, hostile)
+    t0 = time.monotonic()
+    errs = errors_of(path)
+    assert time.monotonic() - t0 < 30
+    assert any("does not match" in e for e in errs), errs
+
+
+def test_a_pattern_re2_cannot_run_is_refused(sample_copy: Callable[[str], Path]) -> None:
+    path = sample_copy("spring-sale")
+    edit_json(path, lambda d: d["regions"][0].update(checks={"pattern": r"(a)\1"}))
+    errs = errors_of(path)
+    assert any("RE2" in e for e in errs), errs

@@ -151,3 +151,26 @@ def test_helpers() -> None:
     assert redact("key sk-abcdefghijkl and more") == "key sk-*** and more"
     assert cost_usd("gpt-image-1-mini", None, "low", "1024x1024") == (0.005, "per_image")
     assert cost_usd("no-such-model", USAGE, "low", "1024x1024") == (None, None)
+
+
+def test_a_server_echoing_the_key_in_usage_never_gets_it_recorded(images_api: Any) -> None:
+    """Only the modelled token counts are kept; every string of the record is scrubbed."""
+    images_api.then("echo-key")
+    _, call = client().generate("a plate", "1024x1024")
+    record = call.as_dict()
+    assert KEY not in repr(record) and "SECRET" not in repr(record)
+    assert record["usage"] == {
+        "input_tokens": USAGE["input_tokens"],
+        "output_tokens": USAGE["output_tokens"],
+        "input_tokens_details": USAGE["input_tokens_details"],
+    }
+
+
+@pytest.mark.parametrize("status", [400, 404, 429])
+def test_a_key_returned_as_the_error_code_is_not_shown(images_api: Any, status: int) -> None:
+    """`error.code` used to reach stderr unscrubbed (the model-not-found path)."""
+    images_api.then(*[("status", status, {}, KEY)] * 5)
+    with pytest.raises((ServiceError, ServiceRefused)) as e:
+        client(max_retries=1).generate("a plate", "1024x1024")
+    assert KEY not in str(e.value) and "SECRET" not in str(e.value)
+    assert KEY not in repr(getattr(e.value, "call", None))

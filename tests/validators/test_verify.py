@@ -159,6 +159,58 @@ HOSTILE: dict[str, Any] = {
     "missing image": {"image": "nope.png", "regions": []},
     "not an image": {"image": "fake.png", "regions": []},
     "bomb": {"image": "bomb.png", "regions": []},
+    # Issue 13: each of these exited 70 (or crashed OpenCV/Tesseract) instead of 2.
+    "box outside the image": {
+        "image": "de-DE.png",
+        "regions": [{"id": "t", "kind": "text", "box": [2000, 2000, 10, 10], "text": "x"}],
+    },
+    "box of zero size": {
+        "image": "de-DE.png",
+        "regions": [{"id": "t", "kind": "text", "box": [10, 10, 0, 0], "text": "x"}],
+    },
+    "box partly outside": {
+        "image": "de-DE.png",
+        "regions": [{"id": "t", "kind": "text", "box": [850, 350, 200, 200], "text": "x"}],
+    },
+    "1x1 png": {"image": "one.png", "regions": []},
+    "ico": {"image": "icon.ico", "regions": []},
+    "eps": {"image": "art.eps", "regions": []},
+    "bad color": {
+        "image": "de-DE.png",
+        "regions": [
+            {"id": "t", "kind": "text", "box": [0, 0, 5, 5], "text": "x", "color": "nonsense"}
+        ],
+    },
+    "text_bbox of the wrong type": {
+        "image": "de-DE.png",
+        "regions": [{"id": "t", "kind": "text", "box": [0, 0, 5, 5], "text": "x", "text_bbox": 1}],
+    },
+    "safe_area of the wrong type": {"image": "de-DE.png", "regions": [], "safe_area": "all"},
+    "z of the wrong type": {
+        "image": "de-DE.png",
+        "regions": [{"id": "t", "kind": "text", "box": [0, 0, 5, 5], "text": "x", "z": "1"}],
+    },
+    "lines of the wrong type": {
+        "image": "de-DE.png",
+        "regions": [{"id": "t", "kind": "text", "box": [0, 0, 5, 5], "text": "x", "lines": "x"}],
+    },
+    "runs of the wrong type": {
+        "image": "de-DE.png",
+        "regions": [{"id": "t", "kind": "text", "box": [0, 0, 5, 5], "text": "x", "runs": ["x"]}],
+    },
+    "NUL in the image path": {"image": "de-DE.png\u0000.txt", "regions": []},
+    "font_px past the limit": {
+        "image": "de-DE.png",
+        "regions": [
+            {"id": "t", "kind": "text", "box": [0, 0, 5, 5], "text": "x", "font_px": 100000}
+        ],
+    },
+    "too many regions": {
+        "image": "de-DE.png",
+        "regions": [
+            {"id": f"r{i}", "kind": "text", "box": [0, 0, 5, 5], "text": "x"} for i in range(101)
+        ],
+    },
     "duplicate ids": {
         "image": "de-DE.png",
         "regions": [
@@ -177,6 +229,9 @@ def test_unusable_input_is_refused_with_exit_2(asset_dir: Path, tmp_path: Path, 
     (d / "fake.png").write_text("not a png", encoding="utf-8")
     (tmp_path / "outside.png").write_bytes((asset_dir / "de-DE.png").read_bytes())
     Image.new("1", (10_000, 10_000)).save(d / "bomb.png")  # 100 Mpx, a few KB
+    Image.new("RGB", (1, 1)).save(d / "one.png")
+    Image.new("RGB", (32, 32)).save(d / "icon.ico")
+    Image.new("RGB", (32, 32)).save(d / "art.eps")  # would be handed to Ghostscript
     body = HOSTILE[name]
     f = d / "manifest.json"
     f.write_text(body if isinstance(body, str) else json.dumps(body), encoding="utf-8")
@@ -185,6 +240,7 @@ def test_unusable_input_is_refused_with_exit_2(asset_dir: Path, tmp_path: Path, 
     assert "Traceback" not in r.stdout + r.stderr
     [res] = json.loads(r.stdout)
     assert res["manifest"] == str(f) and res["error"] and "passed" not in res
+    assert len(res["error"].splitlines()) == 1
 
 
 def test_allow_root_lets_an_image_live_elsewhere(asset_dir: Path, tmp_path: Path) -> None:
@@ -206,3 +262,84 @@ def test_mixed_unusable_and_failed_exits_2(asset_dir: Path, tmp_path: Path) -> N
     assert r.returncode == 2
     ok, broken = json.loads(r.stdout)
     assert ok["passed"] is True and "error" in broken
+
+
+def test_unknown_check_names_are_refused_with_exit_2(asset_dir: Path) -> None:
+    """A typo in a CI gate (`--checks OCR`) ran zero checks and passed everything."""
+    for bad in ("OCR", "nope", "ocr,nope"):
+        r = run(str(asset_dir / "de-DE.json"), "--checks", bad)
+        assert r.returncode == 2, (bad, r.stderr)
+        assert "--checks" in r.stderr and "ocr" in r.stderr and "Traceback" not in r.stderr
+    assert run(str(asset_dir / "de-DE.json"), "--checks", "ocr,regex").returncode == 0
+
+
+def test_a_16_bit_png_is_read_at_its_true_levels(asset_dir: Path, tmp_path: Path) -> None:
+    """Pillow's convert("RGB") clips 16-bit grey at 255 (a white image); scale it."""
+    import numpy as np
+
+    grey = np.asarray(Image.open(asset_dir / "de-DE.png").convert("L"), dtype=np.uint16) * 257
+    Image.fromarray(grey).save(tmp_path / "deep.png")
+    assert Image.open(tmp_path / "deep.png").mode.startswith("I")
+    m = edit(asset_dir / "de-DE.json", tmp_path / "m.json", lambda d: d.update(image="deep.png"))
+    [res] = json.loads(run(str(m), "--json", "--checks", "ocr").stdout)
+    head = next(x for x in res["regions"] if x["id"] == "headline")
+    assert head["passed"], head
+
+
+def test_an_exif_rotated_image_is_read_upright(asset_dir: Path, tmp_path: Path) -> None:
+    """A camera or phone export keeps its pixels sideways and says so in EXIF; the boxes
+    are pixels of the image as shown."""
+    upright = Image.open(asset_dir / "de-DE.png").convert("RGB")
+    sideways = upright.transpose(Image.Transpose.ROTATE_90)  # stored turned left
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90 CW to display
+    sideways.save(tmp_path / "rot.jpg", quality=98, exif=exif.tobytes())
+    m = edit(asset_dir / "de-DE.json", tmp_path / "m.json", lambda d: d.update(image="rot.jpg"))
+    r = run(str(m), "--json", "--checks", "ocr,qr")
+    assert r.returncode == 0, r.stdout[-1500:]
+
+
+def test_font_hints_outside_allowed_places_are_not_opened(asset_dir: Path, tmp_path: Path) -> None:
+    """`/etc/passwd#0` and `/dev/zero#0` as fonts: the hint is dropped (the pixels and the
+    contract decide), never read; font paths are confined like image paths."""
+    shutil.copy(asset_dir / "de-DE.png", tmp_path / "de-DE.png")
+    for spec in ("/etc/passwd#0", "/dev/zero#0", "../outside.ttf#0"):
+
+        def hostile(d: Any, spec: str = spec) -> None:
+            head = d["regions"][0]
+            head.update(font_files=[spec], font_chain=[spec])
+            head["runs"] = [[{"text": line, "font": spec}] for line in head["lines"]]
+
+        m = edit(asset_dir / "de-DE.json", tmp_path / "m.json", hostile)
+        r = run(str(m), "--json")
+        assert r.returncode == 0, (spec, r.stdout[-1500:], r.stderr[-500:])
+        assert "Traceback" not in r.stderr
+
+
+def test_hints_outside_their_region_are_ignored(asset_dir: Path, tmp_path: Path) -> None:
+    shutil.copy(asset_dir / "de-DE.png", tmp_path / "de-DE.png")
+
+    def hostile(d: Any) -> None:
+        d["regions"][0]["text_bbox"] = [5000, 5000, 10, 10]
+        d["safe_area"] = [500, 500, 5000, 5000]
+
+    r = run(str(edit(asset_dir / "de-DE.json", tmp_path / "m.json", hostile)), "--json")
+    assert r.returncode == 0, r.stdout[-1500:]
+
+
+def test_a_catastrophic_pattern_is_matched_in_linear_time(asset_dir: Path, tmp_path: Path) -> None:
+    """`(a+)+` against "a"*40+"!" backtracks for hours in Python's re; RE2 is linear."""
+    import time
+
+    shutil.copy(asset_dir / "de-DE.png", tmp_path / "de-DE.png")
+    m = edit(
+        asset_dir / "de-DE.json",
+        tmp_path / "m.json",
+        lambda d: d["regions"][0].update(text="a" * 40 + "!", pattern="(a+)+"),
+    )
+    t0 = time.monotonic()
+    r = run(str(m), "--json", "--checks", "regex")
+    assert time.monotonic() - t0 < 60 and r.returncode == 1
+    [res] = json.loads(r.stdout)
+    [f] = [f for f in res["regions"][0]["findings"] if f["check"] == "regex.pattern"]
+    assert not f["passed"]

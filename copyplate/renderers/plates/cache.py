@@ -24,6 +24,7 @@ class PlateCache:
         self.root = root or default_cache_dir()
         self.hits = 0
         self.misses = 0
+        self.unwritable = False
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.png"
@@ -41,12 +42,18 @@ class PlateCache:
         return img
 
     def put(self, key: str, image: Image.Image, meta: dict[str, Any] | None = None) -> None:
-        """Store a plate, and what making it took (a hosted model's calls) beside it."""
-        if meta:
-            write_atomic(self.path(key).with_suffix(".json"), json.dumps(meta).encode())
+        """Store a plate, and what making it took (a hosted model's calls) beside it.
+
+        The cache only saves time: a read-only or full cache folder leaves the plate
+        uncached (made again next time), it never fails the asset."""
         buf = io.BytesIO()
         image.save(buf, "PNG", compress_level=1)
-        write_atomic(self.path(key), buf.getvalue())
+        try:
+            if meta:
+                write_atomic(self.path(key).with_suffix(".json"), json.dumps(meta).encode())
+            write_atomic(self.path(key), buf.getvalue())
+        except OSError:
+            self.unwritable = True
 
     def meta(self, key: str) -> dict[str, Any]:
         try:
