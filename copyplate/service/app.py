@@ -6,8 +6,8 @@ at /ui/login; a state-changing request on a session needs its CSRF token (header
 `X-CSRF-Token` or form field `csrf`): a cookie alone never changes anything.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: FastAPI reads the route functions'
+# annotations at runtime, and they name classes imported inside create_service_app.
 import asyncio
 import hmac
 import io

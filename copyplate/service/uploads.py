@@ -188,7 +188,8 @@ def _unzip(archive: Path, dest: Path, lim: Limits) -> None:
             if info.is_dir():
                 (dest / rel).mkdir(parents=True, exist_ok=True)
                 continue
-            if mode and not stat.S_ISREG(mode):
+            # Zips made on Windows, or by zipfile.writestr, carry no file type at all.
+            if stat.S_IFMT(mode) not in (0, stat.S_IFREG):
                 raise Refused(422, f"archive member {info.filename!r} is not a regular file")
             try:
                 with zf.open(info) as src:
