@@ -128,7 +128,7 @@ def _bomb() -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf, zf.open("campaign.json", "w") as f:
         block = b"\0" * (1 << 20)
-        for _ in range(300):
+        for _ in range(100):  # 100 MiB of zeros, about 100 KiB packed
             f.write(block)
     return buf.getvalue()
 
@@ -171,7 +171,7 @@ def test_a_zip_bomb_is_refused(service: Service, token: str, tmp_path: Path) -> 
     f.write_bytes(_bomb())
     with pytest.raises(ServiceCallFailed) as e:
         Client(service.url, token).submit(f)
-    assert (e.value.status == 413 and "bomb" in str(e.value)) or "unpacks" in str(e.value)
+    assert e.value.status == 413 and "zip bomb" in str(e.value)
     assert list((service.data / "tmp").iterdir()) == []
 
 
