@@ -58,8 +58,11 @@ def campaign_zip(path: Path) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for f in sorted(root.rglob("*")):
-            if f.is_file() and not f.is_symlink() and not f.name.startswith("."):
-                zf.write(f, f.relative_to(root).as_posix())
+            rel = f.relative_to(root)
+            # Hidden parts (a run's .plates cache, .git) are not the campaign.
+            if f.is_file() and not f.is_symlink() and not rel.as_posix().startswith("."):
+                if not any(part.startswith(".") for part in rel.parts):
+                    zf.write(f, rel.as_posix())
     return buf.getvalue()
 
 
