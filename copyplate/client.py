@@ -60,9 +60,9 @@ def campaign_zip(path: Path) -> bytes:
         for f in sorted(root.rglob("*")):
             rel = f.relative_to(root)
             # Hidden parts (a run's .plates cache, .git) are not the campaign.
-            if f.is_file() and not f.is_symlink() and not rel.as_posix().startswith("."):
-                if not any(part.startswith(".") for part in rel.parts):
-                    zf.write(f, rel.as_posix())
+            hidden = any(part.startswith(".") for part in rel.parts)
+            if f.is_file() and not f.is_symlink() and not hidden:
+                zf.write(f, rel.as_posix())
     return buf.getvalue()
 
 
