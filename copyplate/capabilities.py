@@ -349,6 +349,11 @@ CAPABILITIES: dict[str, Capability] = {
         ),
         _package("ray", "ray", "ray", "--executor ray", False),
         _package("fastapi", "fastapi", "serve", "copyplate serve", False),
+        _package("uvicorn", "uvicorn", "serve", "copyplate serve and service", False),
+        _package(
+            "python_multipart", "python-multipart", "serve", "uploads to copyplate service", False
+        ),
+        _package("sqlalchemy", "sqlalchemy", "serve", "copyplate service's store", False),
         _package("openai", "openai", "hosted", "the gpt-image backends", False),
         Capability(
             "openai-key",

@@ -404,6 +404,103 @@ def cmd_export(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+# --- service -------------------------------------------------------------------------------
+
+
+def _service_store(args: argparse.Namespace) -> tuple[Path, str, Any]:
+    from copyplate.service.config import DB_ENV, data_dir
+    from copyplate.service.store import Store, default_url
+
+    data = data_dir(args.data)
+    data.mkdir(parents=True, exist_ok=True)
+    url = args.db or os.environ.get(DB_ENV) or default_url(data)
+    return data, url, Store(url)
+
+
+def cmd_service(args: argparse.Namespace) -> int:
+    from copyplate.capabilities import require
+    from copyplate.service.app import ServiceConfig, create_service_app
+    from copyplate.service.config import check_bind
+    from copyplate.service.runner import RunnerConfig
+    from copyplate.service.store import SCOPES
+    from copyplate.service.uploads import Limits
+
+    if args.workers < 1 or args.processes < 1:
+        raise InputError("--workers and --processes must be at least 1")
+    if args.max_upload < 1:
+        raise InputError("--max-upload must be a positive number of MiB")
+    data, url, store = _service_store(args)
+    check_bind(args.host, args.allow_remote, store.has_tokens())
+    if not store.has_tokens():
+        _tid, token = store.create_token(SCOPES, "first start")
+        _err("no API token yet: created one with every scope (shown once; keep it):")
+        _err(f"  {token}")
+    ray_address = args.ray_address or os.environ.get("RAY_ADDRESS")
+    executor = "ray" if ray_address and args.executor == "local" else args.executor
+    runner = RunnerConfig(data, url, executor, ray_address, args.processes)
+    limits = Limits(body=args.max_upload * 1024 * 1024)
+    cfg = ServiceConfig(data, url, args.workers, runner, limits)
+    app = create_service_app(cfg, store)
+    uvicorn = require("uvicorn")
+    _err(f"copyplate service at http://{args.host}:{args.port}/ (data {data}; Ctrl-C to stop)")
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return ExitCode.OK
+
+
+def cmd_service_token(args: argparse.Namespace) -> int:
+    from copyplate.service.store import parse_scopes
+
+    scopes = parse_scopes(args.scopes)
+    _data, _url, store = _service_store(args)
+    tid, token = store.create_token(scopes, args.name)
+    _err(f"token {tid} with scopes {','.join(scopes)} (shown once; only its hash is kept)")
+    _out(token)
+    return ExitCode.OK
+
+
+def cmd_service_worker(args: argparse.Namespace) -> int:
+    from copyplate.service.runner import RunnerConfig, execute_run
+
+    cfg = RunnerConfig(
+        Path(args.data), args.db, args.executor, args.ray_address, args.processes
+    )
+    status = execute_run(cfg, args.run_id, args.parent)
+    return ExitCode.OK if status == "done" else ExitCode.RENDER_FAILED
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from copyplate.client import Client
+
+    token = args.token or os.environ.get("COPYPLATE_TOKEN")
+    client = Client(args.server, token)
+    camp = client.submit(Path(args.campaign))
+    _err(f"campaign {camp['id']} ({camp['name']}) stored")
+    if args.no_run:
+        _out(camp["id"])
+        return ExitCode.OK
+    run = client.start_run(
+        camp["id"], _split(args.locales), _split(args.sizes), _split(args.variants)
+    )
+    _err(f"run {run['id']} queued ({run['counts']['total']} assets)")
+    if not args.wait:
+        _out(run["id"])
+        return ExitCode.OK
+    for ev in client.events(run["id"]):
+        d = ev["data"]
+        if ev.get("event") == "asset.finished":
+            _err(f"{'ok  ' if d['passed'] else 'FAIL'} {d['name']}")
+        if ev.get("event") == "run.finished":
+            break
+    final = client.run(run["id"])
+    n = final["counts"]
+    _err(f"run {final['status']}: {n['passed']} of {n['total']} assets passed")
+    _out(run["id"])
+    if final["status"] == "failed":
+        _err(f"copyplate: error: {final.get('error')}")
+        return ExitCode.RENDER_FAILED
+    return ExitCode.ASSET_FAILED if n["failed"] else ExitCode.OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from copyplate.pipeline.demo import run_demo
 
@@ -572,10 +669,70 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--overwrite", action="store_true", help="replace files in DEST that differ")
     ex.set_defaults(func=cmd_export)
 
+    sc = sub.add_parser(
+        "service", help="the campaign service: HTTP API, run queue, review UI (see README)"
+    )
+    _service_args(sc)
+    sc.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    sc.add_argument("--port", type=int, default=8780, help="port (default 8780)")
+    sc.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host (needs a token created beforehand)",
+    )
+    sc.add_argument("--workers", type=int, default=1, help="runs at once (default 1)")
+    sc.add_argument("--processes", type=int, default=1, help="worker processes per run")
+    sc.add_argument(
+        "--executor", choices=("local", "ray"), default="local", help="local or Ray (RAY_ADDRESS)"
+    )
+    sc.add_argument("--ray-address", help="Ray cluster address (default: env RAY_ADDRESS)")
+    sc.add_argument("--max-upload", type=int, default=64, metavar="MIB", help="upload limit")
+    sc.add_argument("--log-level", default="warning", help="uvicorn log level")
+    sc.set_defaults(func=cmd_service)
+    ssub = sc.add_subparsers(dest="service_command", metavar="SUBCOMMAND")
+    tk = ssub.add_parser("token", help="API tokens")
+    tsub = tk.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    tc = tsub.add_parser("create", help="create a token; prints it once, on the last line")
+    _service_args(tc)
+    tc.add_argument("--scopes", required=True, help="comma-separated: read,submit,review")
+    tc.add_argument("--name", default="", help="a label for the token")
+    tc.set_defaults(func=cmd_service_token)
+    wk = ssub.add_parser("worker", help="(internal) execute one queued run")
+    wk.add_argument("run_id")
+    wk.add_argument("--data", required=True)
+    wk.add_argument("--db", required=True)
+    wk.add_argument("--executor", choices=("local", "ray"), default="local")
+    wk.add_argument("--ray-address")
+    wk.add_argument("--processes", type=int, default=1)
+    wk.add_argument("--parent", type=int, help="stop when this process is gone")
+    wk.set_defaults(func=cmd_service_worker)
+
+    sb = sub.add_parser("submit", help="send a campaign to a copyplate service and run it")
+    sb.add_argument("campaign", help="campaign.json (its folder is sent), a folder or an archive")
+    sb.add_argument("--server", required=True, help="e.g. http://127.0.0.1:8780")
+    sb.add_argument("--token", help="API token (default: env COPYPLATE_TOKEN)")
+    sb.add_argument("--locales", action="append", help="comma-separated locale tags")
+    sb.add_argument("--sizes", action="append", help="comma-separated size names")
+    sb.add_argument("--variants", action="append", help="comma-separated variant ids")
+    sb.add_argument("--no-run", action="store_true", help="only store the campaign")
+    sb.add_argument("--wait", action="store_true", help="follow the run to its end")
+    sb.set_defaults(func=cmd_submit)
+
     de = sub.add_parser("demo", help="run the sample campaign end to end, offline")
     de.add_argument("--out", default="out/demo")
     de.set_defaults(func=cmd_demo)
     return p
+
+
+def _service_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data",
+        metavar="DIR",
+        help="data folder (default: env COPYPLATE_SERVICE_DATA, else the user data directory)",
+    )
+    p.add_argument(
+        "--db", metavar="URL", help="SQLAlchemy URL of the store (default: SQLite in --data)"
+    )
 
 
 def _report_problems(problems: list[Problem]) -> None:

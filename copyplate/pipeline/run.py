@@ -129,12 +129,13 @@ class Batch:
         sizes: Sequence[str] | None = None,
         progress: Callable[[AssetResult], None] | None = None,
         resume: bool = True,
+        variants: Sequence[str] | None = None,
     ) -> tuple[Path, list[AssetResult]]:
         """Every job of the plan, each written once."""
         lc, out = self.lc, self.out
         started = time.time()
         check_backends(lc, self.options.copy_backend)
-        jobs = plan_jobs(lc, locales, sizes)
+        jobs = plan_jobs(lc, locales, sizes, variants)
         backend = self.plate_backend or lc.campaign.plate.model
         prepare_out(out)
         lock = OutputLock(out)
