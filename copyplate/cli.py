@@ -479,7 +479,10 @@ def cmd_submit(args: argparse.Namespace) -> int:
         _out(camp["id"])
         return ExitCode.OK
     run = client.start_run(
-        camp["id"], _split(args.locales), _split(args.sizes), _split(args.variants)
+        camp["id"],
+        _split(args.locales, "--locales"),
+        _split(args.sizes, "--sizes"),
+        _split(args.variants, "--variants"),
     )
     _err(f"run {run['id']} queued ({run['counts']['total']} assets)")
     if not args.wait:
