@@ -65,6 +65,7 @@ class Score:
     reading: str
     weak: list[str] = field(default_factory=list)
     setting: tuple[int, bool] = (0, False)
+    unverified: list[str] = field(default_factory=list)  # wildcards the caller must judge
 
     def describe(self) -> str:
         h, raw = self.setting
@@ -339,8 +340,8 @@ class Aligner:
         units = _free_runs(t.units(visual(_letters(expected), rtl)))
         if not units or sum(u.codes is not None for u in units) < 0.5 * len(units):
             return None
-        if any(u.codes is None and normalise(u.text) in sure for u in units):
-            return None
+        # a sign the model lacks is a wildcard here; the caller judges its shape
+        unverified = [u.text for u in units if u.codes is None and normalise(u.text) in sure]
         # visual order of a right-to-left paragraph runs from its last line to its first
         ordered = list(lines[::-1] if rtl else lines)
         best: Score | None = None
@@ -369,7 +370,7 @@ class Aligner:
             min_p = min(scored) if scored else 0.0
             weak = [u.text for u, p in zip(units, per_unit, strict=True) if p < MIN_P]
             ok = min_p >= MIN_P and aligned.extra < MAX_EXTRA
-            score = Score(ok, min_p, aligned.extra, steps.text, weak, (height, raw))
+            score = Score(ok, min_p, aligned.extra, steps.text, weak, (height, raw), unverified)
             if best is None or (score.ok, score.min_p - score.extra) > (
                 best.ok,
                 best.min_p - best.extra,

@@ -35,7 +35,7 @@ from PIL import Image, ImageOps
 from copyplate.capabilities import available, require, tessdata_dir
 from copyplate.errors import MissingCapability
 from copyplate.findings import Finding
-from copyplate.validators.align import Aligner
+from copyplate.validators.align import Aligner, Score, visual
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
 from copyplate.validators.imaging import region_mask, runs, text_rect, without_holder
 from copyplate.validators.readnorm import normalise
@@ -240,6 +240,27 @@ def reader() -> Reader:
     return Reader()
 
 
+def glyph_columns(ink: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """Column ranges of the glyphs in a line, left to right: connected pieces of ink whose
+    columns overlap are one glyph (đ and its bar, the two strokes of ₹)."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    spans = sorted(
+        (
+            int(stats[i][cv2.CC_STAT_LEFT]),
+            int(stats[i][cv2.CC_STAT_LEFT] + stats[i][cv2.CC_STAT_WIDTH]),
+        )
+        for i in range(1, n)
+        if stats[i][cv2.CC_STAT_AREA] >= 4
+    )
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out and a < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
 def line_bands(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
     """Row ranges of the text lines in a glyph mask, found from the ink itself.
 
@@ -247,7 +268,7 @@ def line_bands(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
     marks above, Arabic dots below, an accent row) belongs to that line, not a line of its
     own."""
     bands = runs(np.asarray(mask.any(axis=1), dtype=bool))
-    if len(bands) <= 1:
+    if not bands:
         return bands
     tallest = max(b - a for a, b in bands)
     merged: list[tuple[int, int]] = []
@@ -515,8 +536,9 @@ class OcrValidator:
         price = region.kind == "price"
         for lang in [langs[-1], "eng"] if price and langs[-1] != "eng" else langs[-1:]:
             sure = CURRENCY_SIGNS + ".,٫٬" if price else ""
-            score = rd.aligner.score(crops[1:] or crops[:1], expected, lang, rtl, sure)
-            if score is not None and score.ok:
+            lines = crops[1:] or crops[:1]
+            score = rd.aligner.score(lines, expected, lang, rtl, sure)
+            if score is not None and score.ok and self._signs_by_shape(lines, want, score, rtl):
                 return [
                     self._pass(
                         region,
@@ -609,6 +631,29 @@ class OcrValidator:
                             return None
                         return "".join(t for t, _ in symbols), how
         return None
+
+    @staticmethod
+    def _signs_by_shape(lines: list[Image.Image], want: str, score: Score, rtl: bool) -> bool:
+        """Whether the currency signs the recogniser does not know (`score.unverified`)
+        are, by their shape, the expected sign. Only a sign that opens or closes the
+        price, on one line, is located: as the first or last glyph of that line."""
+        if not score.unverified:
+            return True
+        if len(score.unverified) > 1 or len(lines) != 1:
+            return False
+        sign = normalise(score.unverified[0])
+        shown = [c for c in normalise(visual(want, rtl)) if not c.isspace()]
+        if sign not in (shown[0], shown[-1]):
+            return False
+        ink = np.asarray(lines[0], dtype=np.uint8) < 128
+        glyphs = glyph_columns(ink)
+        if not glyphs:
+            return False
+        x0, x1 = glyphs[0] if sign == shown[0] else glyphs[-1]
+        rows = np.flatnonzero(ink[:, x0:x1].any(axis=1))
+        box = (x0, int(rows[0]), x1, int(rows[-1]) + 1)
+        ok, _ = is_symbol(_glyph_ink(ink, box), sign)
+        return ok
 
     @staticmethod
     def _pass(
