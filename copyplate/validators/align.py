@@ -52,6 +52,7 @@ SETTINGS: tuple[tuple[int, bool], ...] = (
 _FLOOR = 0.003  # p of a class tesseract did not list (it lists p >= 0.01)
 _FREE = -1  # a label that takes any timestep: a run of characters the model lacks
 _WILD = -2  # one character the model lacks, outside a run: any non-blank timestep
+_SIGN = -3  # a `sure` sign the model lacks: any timesteps, its shape judged by the caller
 
 # (image, language, raw line?) -> (text, hOCR with lstm_choice_mode=1)
 ReadHocr = Callable[[Image.Image, str, bool], tuple[str, str]]
@@ -77,7 +78,8 @@ class Score:
 
 
 def visual(text: str, rtl: bool) -> str:
-    """Logical to visual (left-to-right image) order."""
+    """Logical to visual (left-to-right image) order. Keep the bidi controls in `text`:
+    a mark before ₪ is what puts it left of the number."""
     if not rtl:
         return text
     import icu
@@ -113,7 +115,7 @@ def _letters(text: str) -> str:
 @dataclass(frozen=True)
 class _Label:
     unit: int  # index into the units
-    classes: tuple[int, ...]  # output indices that count, or (_FREE,) / (_WILD,)
+    classes: tuple[int, ...]  # output indices that count, or (_FREE,), (_WILD,), (_SIGN,)
 
 
 def _latin(text: str) -> bool:
@@ -135,7 +137,7 @@ def _free_runs(units: Sequence[Unit]) -> list[Unit]:
     return out
 
 
-def _labels(units: Sequence[Unit], free_runs: bool) -> list[_Label]:
+def _labels(units: Sequence[Unit], free_runs: bool, sure: str = "") -> list[_Label]:
     """CTC labels of the units. A run of unknown characters with a letter in it (a Latin
     name in Korean copy) is one free label when `free_runs`; an unknown mark or sign on
     its own is a wildcard for one character."""
@@ -156,7 +158,10 @@ def _labels(units: Sequence[Unit], free_runs: bool) -> list[_Label]:
         if free_runs and any(_latin(x.text) for x in units[k:end]):
             out.append(_Label(k, (_FREE,)))
         else:
-            out += [_Label(i, (_WILD,)) for i in range(k, end)]
+            out += [
+                _Label(i, (_SIGN,) if normalise(units[i].text) in sure else (_WILD,))
+                for i in range(k, end)
+            ]
         k = end
     return out
 
@@ -230,11 +235,16 @@ def _emissions(steps: Steps, t: Tables, which: list[int]) -> int:
 
 
 def _align(
-    steps: Steps, units: Sequence[Unit], t: Tables, free_runs: bool, framed: bool = False
+    steps: Steps,
+    units: Sequence[Unit],
+    t: Tables,
+    free_runs: bool,
+    framed: bool = False,
+    sure: str = "",
 ) -> _Aligned | None:
     """Align `units` with `steps`; `framed`: anything may come before and after them (a
-    Latin name found in a line of another script)."""
-    labels = _labels(units, free_runs)
+    Latin name found in a line of another script); `sure`: see `Aligner.score`."""
+    labels = _labels(units, free_runs, sure)
     if framed:
         labels = [_Label(-1, (_FREE,)), *labels, _Label(-1, (_FREE,))]
     if not steps.probs or not labels:
@@ -244,7 +254,7 @@ def _align(
     blank = np.minimum(1.0, np.array([sum(d.get(c, 0.0) for c in quiet) for d in steps.probs]))
     cols = [blank]
     for lab in labels:
-        if lab.classes == (_FREE,):
+        if lab.classes in ((_FREE,), (_SIGN,)):
             cols.append(np.ones_like(blank))
         elif lab.classes == (_WILD,):
             cols.append(1.0 - blank)
@@ -272,6 +282,8 @@ def _align(
             n = next((i for i, u in enumerate(units[lab.unit :]) if u.codes is not None), None)
             chars = len(units) - lab.unit if n is None else n
             allowed = chars + max(2, round(0.3 * chars))
+        elif lab.classes == (_SIGN,):
+            allowed = 3  # a sign the model lacks reads as pieces (₪ as "fY)")
         else:
             allowed = 1
         # A free or wildcard label takes any ink, and hOCR leaves out the timesteps
@@ -288,7 +300,7 @@ def _align(
             continue
         # a blank state: ink here that neither neighbour explains is ink the copy lacks
         near = [j for j in (s // 2 - 1, s // 2) if 0 <= j < len(labels)]
-        if any(labels[j].classes == (_FREE,) for j in near):
+        if any(labels[j].classes in ((_FREE,), (_SIGN,)) for j in near):
             continue
         # a wildcard explains only the ink it took, not its neighbourhood
         unexplained = (
@@ -337,7 +349,7 @@ class Aligner:
         t = self.tables(lang)
         if t is None:
             return None
-        units = _free_runs(t.units(visual(_letters(expected), rtl)))
+        units = _free_runs(t.units(_letters(visual(expected, rtl))))
         if not units or sum(u.codes is not None for u in units) < 0.5 * len(units):
             return None
         # a sign the model lacks is a wildcard here; the caller judges its shape
@@ -353,7 +365,7 @@ class Aligner:
                 " | ".join(s.text.strip() for s, _ in got),
             )
             owner = [k for k, (s, _) in enumerate(got) for _ in s.probs]
-            aligned = _align(steps, units, t, free_runs=True)
+            aligned = _align(steps, units, t, free_runs=True, sure=sure)
             if aligned is None:
                 continue
             per_unit = list(aligned.per_unit)

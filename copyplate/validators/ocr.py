@@ -538,7 +538,7 @@ class OcrValidator:
             sure = CURRENCY_SIGNS + ".,٫٬" if price else ""
             lines = crops[1:] or crops[:1]
             score = rd.aligner.score(lines, expected, lang, rtl, sure)
-            if score is not None and score.ok and self._signs_by_shape(lines, want, score, rtl):
+            if score is not None and score.ok and self._signs_by_shape(lines, expected, score, rtl):
                 return [
                     self._pass(
                         region,
@@ -633,7 +633,7 @@ class OcrValidator:
         return None
 
     @staticmethod
-    def _signs_by_shape(lines: list[Image.Image], want: str, score: Score, rtl: bool) -> bool:
+    def _signs_by_shape(lines: list[Image.Image], expected: str, score: Score, rtl: bool) -> bool:
         """Whether the currency signs the recogniser does not know (`score.unverified`)
         are, by their shape, the expected sign. Only a sign that opens or closes the
         price, on one line, is located: as the first or last glyph of that line."""
@@ -642,12 +642,14 @@ class OcrValidator:
         if len(score.unverified) > 1 or len(lines) != 1:
             return False
         sign = normalise(score.unverified[0])
-        shown = [c for c in normalise(visual(want, rtl)) if not c.isspace()]
+        shown = list(normalise(visual(expected, rtl)))
         if sign not in (shown[0], shown[-1]):
             return False
         ink = np.asarray(lines[0], dtype=np.uint8) < 128
         glyphs = glyph_columns(ink)
-        if not glyphs:
+        # The wildcard would also take ink next to the sign: no more glyphs than the
+        # price has characters (touching ones make fewer).
+        if not glyphs or len(glyphs) > len(shown):
             return False
         x0, x1 = glyphs[0] if sign == shown[0] else glyphs[-1]
         rows = np.flatnonzero(ink[:, x0:x1].any(axis=1))
