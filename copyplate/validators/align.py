@@ -67,6 +67,7 @@ class Score:
     weak: list[str] = field(default_factory=list)
     setting: tuple[int, bool] = (0, False)
     unverified: list[str] = field(default_factory=list)  # wildcards the caller must judge
+    tried: list[tuple[int, bool, float, float, int, float]] = field(default_factory=list)
 
     def describe(self) -> str:
         h, raw = self.setting
@@ -249,9 +250,14 @@ def _align(
         labels = [_Label(-1, (_FREE,)), *labels, _Label(-1, (_FREE,))]
     if not steps.probs or not labels:
         return None
+    dense = np.zeros((len(steps.probs), max(t.num_outputs, t.null + 1)))
+    for i, d in enumerate(steps.probs):
+        for c, q in d.items():
+            if 0 <= c < dense.shape[1]:
+                dense[i, c] = q
     # no character: blank, a word space, or an optional mark the copy is compared without
-    quiet = (t.null, t.space, *t.points)
-    blank = np.minimum(1.0, np.array([sum(d.get(c, 0.0) for c in quiet) for d in steps.probs]))
+    quiet = sorted({t.null, t.space, *t.points})
+    blank = np.minimum(1.0, dense[:, quiet].sum(axis=1))
     cols = [blank]
     for lab in labels:
         if lab.classes in ((_FREE,), (_SIGN,)):
@@ -259,11 +265,7 @@ def _align(
         elif lab.classes == (_WILD,):
             cols.append(1.0 - blank)
         else:
-            cols.append(
-                np.minimum(
-                    1.0, np.array([sum(d.get(c, 0.0) for c in lab.classes) for d in steps.probs])
-                )
-            )
+            cols.append(np.minimum(1.0, dense[:, list(lab.classes)].sum(axis=1)))
     p = np.stack(cols, axis=1)
     ident: list[object] = [
         (j, lab.classes) if lab.classes[0] < 0 else lab.classes for j, lab in enumerate(labels)
@@ -357,6 +359,7 @@ class Aligner:
         # visual order of a right-to-left paragraph runs from its last line to its first
         ordered = list(lines[::-1] if rtl else lines)
         best: Score | None = None
+        tried: list[tuple[int, bool, float, float, int, float]] = []
         for height, raw in SETTINGS:
             got = [self.steps(line, lang, t, height, raw) for line in ordered]
             steps = Steps(
@@ -388,8 +391,20 @@ class Aligner:
                 best.min_p - best.extra,
             ):
                 best = score
+            tried.append(
+                (
+                    height,
+                    raw,
+                    round(min_p, 2),
+                    round(float(aligned.extra), 2),
+                    len(weak),
+                    round(float(np.median(scored)) if scored else 0.0, 2),
+                )
+            )
             if score.ok:
                 break
+        if best is not None:
+            best.tried = tried
         return best
 
     def _verify_run(

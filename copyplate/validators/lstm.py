@@ -87,6 +87,7 @@ class Tables:
     null: int
     space: int
     max_len: int
+    num_outputs: int
 
     @functools.cached_property
     def ids(self) -> dict[str, int]:
@@ -167,7 +168,8 @@ def tables(path: Path) -> Tables:
         raise TablesError(f"{path}: unicharset and recoder disagree")
     special = len(uni) > 2 and uni[1] == "Joined"
     null = codes[2][0] if special else codes[-1][0]
-    return Tables(tuple(uni), tuple(codes), null, codes[0][0], max(map(len, uni)))
+    outputs = max(c for cs in codes for c in cs) + 1
+    return Tables(tuple(uni), tuple(codes), null, codes[0][0], max(map(len, uni)), outputs)
 
 
 @dataclass(frozen=True)
