@@ -4,7 +4,7 @@
 set -euo pipefail
 
 # Tesseract language data for every sample locale: en de fr es pt pl tr ru el vi ar he ja zh ko hi th.
-TESS_LANGS="eng deu fra spa por pol tur rus ell vie ara heb jpn chi-sim kor hin tha"
+TESS_LANGS="eng deu fra spa por pol tur rus ell vie ara heb jpn chi-sim kor hin tha fas"
 PKGS=(
   tesseract-ocr libtesseract-dev libleptonica-dev pkg-config
   fonts-noto-core fonts-noto-extra fonts-noto-cjk fontconfig

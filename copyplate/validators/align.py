@@ -123,9 +123,24 @@ def _latin(text: str) -> bool:
     return unicodedata.category(text[0])[0] == "L" and ord(text[0]) < 0x250
 
 
-def _free_runs(units: Sequence[Unit]) -> list[Unit]:
-    """`units` where a Latin word the model only partly knows (Korean knows L, not u m e
-    n) is unknown as a whole: it is verified by the English model or not at all."""
+# Arabic-Indic digits and the marks set with them. The Arabic model reads them poorly;
+# the Persian one, trained on text set with (nearly) the same digits, reads them well.
+_ARABIC_DIGITS = frozenset("٠١٢٣٤٥٦٧٨٩٫٬٪")
+
+
+def _second_model(run: str) -> str | None:
+    """The model that verifies a run of copy the locale's model cannot: English for a
+    Latin word, Persian for Arabic-Indic digits; None for anything else."""
+    if any("٠" <= c <= "٩" for c in run) and all(c in _ARABIC_DIGITS for c in run):
+        return "fas"
+    if any(_latin(c) for c in run) and all(_latin(c) or not c.isalpha() for c in run):
+        return "eng"
+    return None
+
+
+def _free_runs(units: Sequence[Unit], lang: str) -> list[Unit]:
+    """`units` where a run another model verifies is unknown as a whole: a Latin word the
+    model only partly knows (Korean knows L, not u m e n), Arabic-Indic digits."""
     out = list(units)
     k = 0
     while k < len(out):
@@ -134,6 +149,11 @@ def _free_runs(units: Sequence[Unit]) -> list[Unit]:
             end += 1
         if end > k and any(u.codes is None for u in out[k:end]):
             out[k:end] = [Unit(u.text, None) for u in out[k:end]]
+        if end == k and lang != "fas":
+            while end < len(out) and out[end].text in _ARABIC_DIGITS:
+                end += 1
+            if _second_model("".join(u.text for u in out[k:end])) == "fas":
+                out[k:end] = [Unit(u.text, None) for u in out[k:end]]
         k = max(end, k + 1)
     return out
 
@@ -156,7 +176,7 @@ def _labels(units: Sequence[Unit], free_runs: bool, sure: str = "") -> list[_Lab
         end = k
         while end < len(units) and units[end].codes is None:
             end += 1
-        if free_runs and any(_latin(x.text) for x in units[k:end]):
+        if free_runs and _second_model("".join(x.text for x in units[k:end])):
             out.append(_Label(k, (_FREE,)))
         else:
             out += [
@@ -351,9 +371,10 @@ class Aligner:
         t = self.tables(lang)
         if t is None:
             return None
-        units = _free_runs(t.units(_letters(visual(expected, rtl))))
-        if not units or sum(u.codes is not None for u in units) < 0.5 * len(units):
+        known = t.units(_letters(visual(expected, rtl)))
+        if not known or sum(u.codes is not None for u in known) < 0.5 * len(known):
             return None
+        units = _free_runs(known, lang)
         # a sign the model lacks is a wildcard here; the caller judges its shape
         unverified = [u.text for u in units if u.codes is None and normalise(u.text) in sure]
         # visual order of a right-to-left paragraph runs from its last line to its first
@@ -374,7 +395,7 @@ class Aligner:
             per_unit = list(aligned.per_unit)
             for k, where in aligned.free.items():
                 per_unit[k] = self._verify_run(
-                    units, k, where, steps, owner, [img for _, img in got]
+                    units, k, where, steps, owner, [img for _, img in got], sure
                 )
             # scaled so that SURE_P on a `sure` character counts as MIN_P
             per_unit = [
@@ -415,32 +436,34 @@ class Aligner:
         steps: Steps,
         owner: list[int],
         images: list[Image.Image],
+        sure: str,
     ) -> float:
-        """The lowest p of a run of characters the locale's model lacks, aligned again on
-        its own ink with the English model; 0 when that cannot vouch for it."""
+        """The lowest p of a run the locale's model cannot read (`_second_model`), aligned
+        again with the model for it on the same lines; 0 when that cannot vouch for it."""
         run = ""
         for u in units[k:]:
             if u.codes is not None:
                 break
             run += u.text
-        if not all(_latin(c) or not c.isalpha() for c in run):
-            return 0.0  # only Latin runs have a second model here
-        eng = self.tables("eng")
-        if eng is None:
+        lang = _second_model(run)
+        second = self.tables(lang) if lang else None
+        if lang is None or second is None:
             return 0.0
-        # The whole lines the run is on, read by the English model, with anything before
-        # and after the run: cropping to the run would need x positions the timesteps
-        # only give roughly.
+        # The whole lines the run is on, with anything before and after the run: cropping
+        # to the run would need x positions the timesteps only give roughly.
         lines = [images[i] for i in sorted({owner[s] for s in where})]
-        run_units = eng.units(run)
+        run_units = second.units(run)
         best = 0.0
         for height, raw in SETTINGS[:3]:
-            got = [self.steps(img, "eng", eng, height, raw)[0] for img in lines]
+            got = [self.steps(img, lang, second, height, raw)[0] for img in lines]
             joined = Steps([d for s in got for d in s.probs], [x for s in got for x in s.spans], "")
-            aligned = _align(joined, run_units, eng, free_runs=False, framed=True)
-            if aligned is None:
+            aligned = _align(joined, run_units, second, free_runs=False, framed=True)
+            if aligned is None or aligned.extra >= MAX_EXTRA:
                 continue
-            p = min(aligned.per_unit) if aligned.extra < MAX_EXTRA else 0.0
+            p = min(
+                MIN_P * q / SURE_P if normalise(u.text) in sure else q
+                for u, q in zip(run_units, aligned.per_unit, strict=True)
+            )
             best = max(best, p)
             if best >= MIN_P:
                 break
