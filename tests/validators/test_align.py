@@ -105,3 +105,49 @@ def test_lines_that_touch_are_split_at_the_valley_between_them() -> None:
     tall[0:20, 80:82] = True
     tall[20:50, 10:190] = True
     assert line_bands(tall) == [(0, 50)]
+
+
+ARABIC = "/usr/share/fonts/opentype/lateef/Lateef-Bold.ttf"
+
+
+def _rtl_line(text: str, px: int = 56, basic: bool = False) -> Image.Image:
+    engine = ImageFont.Layout.BASIC if basic else ImageFont.Layout.RAQM
+    font = ImageFont.truetype(ARABIC, px, layout_engine=engine)
+    shown = text[::-1] if basic else text  # without a shaper nothing reorders either
+    kw = {} if basic else {"direction": "rtl"}
+    x0, y0, x1, y1 = font.getbbox(shown, **kw)
+    img = Image.new("L", (x1 - x0 + 40, y1 - y0 + 40), 255)
+    ImageDraw.Draw(img).text((20 - x0, 20 - y0), shown, font=font, fill=0, **kw)
+    return img
+
+
+def test_arabic_indic_digits_are_verified_by_the_persian_model() -> None:
+    text = "خصم يصل إلى ٣٠٪"
+    aligner = reader().aligner
+    good = aligner.score([_rtl_line(text)], text, "ara", True)
+    assert good is not None and good.ok, good
+    wrong = aligner.score([_rtl_line("خصم يصل إلى ٣٧٪")], text, "ara", True)
+    assert wrong is None or not wrong.ok
+
+
+def test_unjoined_arabic_is_told_from_the_ink_without_a_named_font(tmp_path: Path) -> None:
+    import json
+
+    from copyplate.pipeline.verify import verify_manifest
+
+    text = "اختيارات جديدة لكل ركن في بيتك"
+    verdicts = []
+    for name, basic in (("joined", False), ("unjoined", True)):
+        line = _rtl_line(text, 40, basic)
+        img = Image.new("RGB", (line.width + 40, line.height + 40), "white")
+        img.paste(line.convert("RGB"), (20, 20))
+        img.save(tmp_path / f"{name}.png")
+        box = [10, 10, line.width + 20, line.height + 20]
+        region = {"id": "r", "kind": "text", "box": box, "text": text}
+        man = {"image": f"{name}.png", "locale": "ar-SA", "regions": [region]}
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(man, ensure_ascii=False), encoding="utf-8")
+        res = verify_manifest(path, path.name, only=["rtl"])
+        (finding,) = [f for f in res["regions"][0]["findings"] if f["check"] == "rtl.order"]
+        verdicts.append(finding["passed"])
+    assert verdicts == [True, False]
