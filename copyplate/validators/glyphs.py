@@ -96,10 +96,13 @@ class GlyphsValidator:
         n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         heights = stats[1:, cv2.CC_STAT_HEIGHT]
         typical = float(np.median(heights)) if len(heights) else 0.0
+        # A .notdef box is as tall as a whole glyph; Hangul ㅁ inside a syllable (만, 름)
+        # is a hollow square too, but half a syllable tall.
+        full = float(np.percentile(heights, 90)) if len(heights) else 0.0
         boxes = []
         for i in range(1, n):
             x, y, w, h, _ = stats[i]
-            if h < max(6, typical * 0.6) or w < 4 or not 0.25 <= w / h <= 1.0:
+            if h < max(6, typical * 0.6, full * 0.7) or w < 4 or not 0.25 <= w / h <= 1.0:
                 continue
             comp = labels[y : y + h, x : x + w] == i
             t = max(1, round(min(w, h) * 0.18))
