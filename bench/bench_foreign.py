@@ -218,6 +218,11 @@ def main() -> None:
             f"\nms per text region: median {statistics.median(ms):.0f}, p90 {p90:.0f}"
             f" ({args.workers} workers, wall {wall:.0f} s for {len(recs)} assets)"
         )
+        # A gate mostly sees good copy; a failing region is read every way there is.
+        for name, part in (("clean", clean), ("defective", bad)):
+            cost = [r["ms"] for r in part if r["kind"] in COPY_KINDS and r["status"] != "error"]
+            if cost:
+                print(f"  {name} assets: median {statistics.median(cost):.0f} ms")
     if args.failures:
         print(f"\nfirst {args.failures} false positives:")
         for r in [r for r in clean if r["failed"]][: args.failures]:

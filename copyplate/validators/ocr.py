@@ -534,7 +534,14 @@ class OcrValidator:
         # A price's digits may read better with English; its sign must be one the model
         # knows, read with near certainty, as must its decimal and group marks.
         price = region.kind == "price"
-        for lang in [langs[-1], "eng"] if price and langs[-1] != "eng" else langs[-1:]:
+        # Where the manifest names fonts this machine has, the copy rendered in them is the
+        # authority on a price's form (￥ or ¥ read alike), as in `_price`.
+        tongues = [langs[-1], "eng"] if price and langs[-1] != "eng" else langs[-1:]
+        if price and named_faces(region):
+            second = compare(asset, region)
+            if second is not None and not second.ok:
+                tongues = []
+        for lang in tongues:
             sure = CURRENCY_SIGNS + ".,٫٬" if price else ""
             lines = crops[1:] or crops[:1]
             score = rd.aligner.score(lines, expected, lang, rtl, sure)
