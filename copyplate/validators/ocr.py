@@ -9,11 +9,16 @@ command is the fallback). Raw OCR is noisy, so the validator:
 - compares after normalising what does not change meaning: Unicode NFKC, bidi marks,
   whitespace, digit *script* (Arabic-Indic ٣ and 3 are the same digit), Thai SARA AM,
   apostrophe and dash shapes;
-- when the reading still differs, asks for a second opinion: the expected copy rendered
-  in the manifest's fonts at the manifest's size, compared glyph mask to glyph mask. Only
-  if the glyphs match that rendering with no local difference bigger than a stroke is the
-  OCR difference put down to the reader. A typo, a missing word or a wrong digit changes
-  the glyphs, and fails.
+- when no reading says it, scores the expected copy against the recogniser's own
+  per-timestep output (`align`: forced alignment; Latin names and Arabic-Indic digits by
+  the model for their script; a currency sign no model knows by its shape), which
+  accepts copy in any face whose every character the recogniser saw, if only as its
+  second choice, and nothing it did not see;
+- for copy in fonts the manifest names and this machine has, also asks the rendered
+  reference: the expected copy in those fonts at the manifest's size, compared glyph mask
+  to glyph mask. Only if the glyphs match that rendering with no local difference bigger
+  than a stroke is the OCR difference put down to the reader. A typo, a missing word or a
+  wrong digit changes the glyphs, and fails.
 """
 
 from __future__ import annotations
