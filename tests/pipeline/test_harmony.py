@@ -9,10 +9,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from copyplate.layouts.loader import LoadedCampaign
+import pytest
+
+from copyplate.layouts.loader import LoadedCampaign, load_campaign
 from copyplate.pipeline.harmony import harmonised, natural_px, plan_harmony
 from copyplate.pipeline.job import RunOptions
 from copyplate.pipeline.run import run_batch
+from tests.conftest import SAMPLES
 from tests.renderers.copy.helpers import campaign, text_region
 
 COPY = {
@@ -115,3 +118,21 @@ def test_run_applies_the_band_in_workers_and_resume_sees_it_move(tmp_path: Path)
     _, redo = run_batch(lc2, serial, ["zh-CN"], plate_backend="gradient", options=opts)
     assert not redo[0].reused
     assert manifest_px(serial, "s/zh-CN") < before
+
+
+@pytest.mark.slow
+def test_spring_sale_is_harmonised_in_every_size() -> None:
+    """Issue 14's bar: headline, sub-line and price within 1.25x across the 17 locales."""
+    lc = load_campaign(SAMPLES / "spring-sale" / "campaign.json")
+    plan = plan_harmony(lc)
+    assert not plan.notes
+    for size in (s.name for s in lc.campaign.sizes):
+        for rid in ("headline", "subline", "price"):
+            px = []
+            for loc in lc.campaign.locales:
+                capped = harmonised(lc, plan.caps_for(size, "default", loc))
+                region = next(r for r in capped.campaign.regions if r.id == rid)
+                got = natural_px(capped, region, size, "default", loc)  # type: ignore[arg-type]
+                assert got is not None, (size, rid, loc)
+                px.append(got)
+            assert max(px) / min(px) <= 1.25, (size, rid, sorted(px))
