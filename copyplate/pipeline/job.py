@@ -36,6 +36,8 @@ class RunOptions:
     hosted: HostedSettings = field(default_factory=HostedSettings)
     # Set by the batch: the type-size caps it planned over all locales (harmony.py).
     harmony: HarmonyPlan = field(default_factory=HarmonyPlan)
+    # Set by the batch: sizes derived from `--sizes WxH` or presets, re-derived by workers.
+    derived: tuple[str, ...] = ()
 
     def identity(self) -> dict[str, Any]:
         """What of these options changes an asset's bytes (the ledger hashes it)."""

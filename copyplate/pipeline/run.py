@@ -15,6 +15,7 @@ from typing import Any
 
 from copyplate.errors import InputError
 from copyplate.fileio import is_temp_name
+from copyplate.layouts.derive import derive_sizes
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.pipeline.executors import BatchSpec, Executor, ProcessExecutor
 from copyplate.pipeline.harmony import plan_harmony
@@ -134,6 +135,13 @@ class Batch:
         variants: Sequence[str] | None = None,
     ) -> tuple[Path, list[AssetResult]]:
         """Every job of the plan, each written once."""
+        # `--sizes 1080x1350` or a preset: derived from the nearest campaign size. Workers
+        # load the file again, so the names travel in the options and are derived there too.
+        self.lc, added = derive_sizes(self.lc, sizes)
+        if added:
+            self.options = dataclasses.replace(
+                self.options, derived=tuple(dict.fromkeys((*self.options.derived, *added)))
+            )
         lc, out = self.lc, self.out
         started = time.time()
         check_backends(lc, self.options.copy_backend)
