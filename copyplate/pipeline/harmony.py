@@ -84,10 +84,25 @@ def natural_px(
     """The font px the typesetter picks for this locale on its own (None: it does not fit
     at min_font_px). Drawn by the same renderer the run uses, without a backdrop, so the
     fit and the ink check are the run's own."""
+    px, _ = _natural(lc, region, size, variant, locale)
+    return px
+
+
+def _natural(
+    lc: LoadedCampaign,
+    region: TextRegion | PriceRegion | CtaRegion,
+    size: str,
+    variant: str,
+    locale: str,
+) -> tuple[int | None, str]:
+    """natural_px, and when it is None the copy stage's own reason."""
     ctx = RenderContext(lc, locale, lc.size(size), variant)
     layer = renderer_for(region.kind, "typeset").render(region, ctx)
     px = layer.meta.get("font_px")
-    return px if isinstance(px, int) and layer.ok else None
+    failed = [f.message for f in layer.findings if not f.passed]
+    if isinstance(px, int) and not failed:
+        return px, ""
+    return None, "; ".join(failed) or "no size was set"
 
 
 def plan_harmony(
@@ -109,18 +124,11 @@ def plan_harmony(
                 assert region.harmony is not None
                 natural: dict[str, int] = {}
                 for locale in sorted(c.locales):
-                    px = natural_px(lc, region, size, variant, locale)
+                    px, why = _natural(lc, region, size, variant, locale)
                     if px is None:
-                        notes.append(
-                            HarmonyNote(
-                                size,
-                                variant,
-                                region.id,
-                                locale,
-                                f"does not fit its box at min_font_px {region.min_font_px} "
-                                f"in {region.max_lines} line(s); left out of the band",
-                            )
-                        )
+                        # The copy stage's own finding (no fit, a missing glyph) says why.
+                        reason = f"{why}; left out of the band"
+                        notes.append(HarmonyNote(size, variant, region.id, locale, reason))
                     else:
                         natural[locale] = px
                 if not natural:

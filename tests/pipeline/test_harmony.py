@@ -89,7 +89,7 @@ def test_a_locale_that_cannot_fit_is_left_out_with_the_reason(tmp_path: Path) ->
     plan = plan_harmony(lc)
     (note,) = plan.notes
     assert (note.locale, note.region, note.size) == ("de-DE", "head", "s")
-    assert "does not fit" in note.reason and "min_font_px 16" in note.reason
+    assert "does not fit" in note.reason and "at 16 px or more" in note.reason
     # The band comes from the locales that do fit.
     ((_, (low, _top)),) = plan.bands
     assert low >= 16 and plan.caps_for("s", "default", "de-DE") == {}
