@@ -182,21 +182,29 @@ def _split(values: Sequence[str] | None, option: str) -> list[str] | None:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from copyplate.layouts.derive import derive_sizes, nearest_master
     from copyplate.layouts.loader import load_campaign
     from copyplate.pipeline.plan import plan_jobs
 
     lc = load_campaign(Path(args.campaign), args.campaign)
+    sizes = _split(args.sizes, "--sizes")
+    base = lc.campaign.sizes
+    lc, derived = derive_sizes(lc, sizes)
     jobs = plan_jobs(
-        lc,
-        _split(args.locales, "--locales"),
-        _split(args.sizes, "--sizes"),
-        _split(args.variants, "--variants"),
+        lc, _split(args.locales, "--locales"), sizes, _split(args.variants, "--variants")
     )
     if args.json:
         _out(json.dumps([j.as_dict() for j in jobs], indent=2))
     else:
         for j in jobs:
             _out(j.name)
+        # A derived size's layout: its master and the box each region gets there.
+        for name in derived:
+            size = lc.size(name)
+            master = nearest_master(base, size.width, size.height)
+            _err(f"{name}: {size.width}x{size.height}, derived from {master.name!r}")
+            for r in lc.campaign.regions:
+                _err(f"  {r.id}: box {lc.region_rect(r, size).as_list()}")
         _err(f"{len(jobs)} jobs")
     return ExitCode.OK
 
@@ -220,7 +228,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         _err(w.format())
     locales, sizes = _split(args.locales, "--locales"), _split(args.sizes, "--sizes")
     options = _run_options(args)
-    progress = _Progress(len(plan_jobs(lc, locales, sizes)))
+    from copyplate.layouts.derive import derive_sizes
+
+    # The batch derives `--sizes WxH` itself (and tells its workers); here only to count.
+    progress = _Progress(len(plan_jobs(derive_sizes(lc, sizes)[0], locales, sizes)))
     try:
         report, results = run_batch(
             lc,
@@ -461,9 +472,7 @@ def cmd_service_token(args: argparse.Namespace) -> int:
 def cmd_service_worker(args: argparse.Namespace) -> int:
     from copyplate.service.runner import RunnerConfig, execute_run
 
-    cfg = RunnerConfig(
-        Path(args.data), args.db, args.executor, args.ray_address, args.processes
-    )
+    cfg = RunnerConfig(Path(args.data), args.db, args.executor, args.ray_address, args.processes)
     status = execute_run(cfg, args.run_id, args.parent)
     return ExitCode.OK if status == "done" else ExitCode.RENDER_FAILED
 
@@ -560,7 +569,11 @@ def build_parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plan", help="list the jobs a campaign run would make")
     pl.add_argument("campaign")
     pl.add_argument("--locales", action="append", help="comma-separated locale tags")
-    pl.add_argument("--sizes", action="append", help="comma-separated size names")
+    pl.add_argument(
+        "--sizes",
+        action="append",
+        help="comma-separated size names, WxH or presets (derived from the nearest size)",
+    )
     pl.add_argument("--variants", action="append", help="comma-separated variant ids")
     pl.add_argument("--json", action="store_true")
     pl.set_defaults(func=cmd_plan)
@@ -569,7 +582,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("campaign")
     r.add_argument("--out", default="out/run", help="output folder (default: out/run)")
     r.add_argument("--locales", action="append", help="comma-separated locale tags")
-    r.add_argument("--sizes", action="append", help="comma-separated size names")
+    r.add_argument(
+        "--sizes",
+        action="append",
+        help="comma-separated size names, WxH or presets (derived from the nearest size)",
+    )
     r.add_argument("--plate-backend", help="plate generator, overriding the campaign's model")
     r.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     r.add_argument(

@@ -154,6 +154,9 @@ class TextSetter:
         self.lang = lang
         self.rtl = direction == "rtl"
         self.hyphenator = hyphenator(lang) if hyphenate else None
+        # The fit tries many sizes and the balancer many segments of the same copy:
+        # shaping (HarfBuzz per piece) dominates, so each (text, size) is shaped once.
+        self._shaped: dict[tuple[str, int], Line] = {}
 
     # -- fonts ---------------------------------------------------------------------------
 
@@ -183,6 +186,13 @@ class TextSetter:
     # -- one line ------------------------------------------------------------------------
 
     def shape_line(self, text: str, size: int) -> Line:
+        key = (text, size)
+        line = self._shaped.get(key)
+        if line is None:
+            line = self._shaped[key] = self._shape_line(text, size)
+        return line
+
+    def _shape_line(self, text: str, size: int) -> Line:
         icu = _icu_module()
         faces, _ = self.assign(text)
         bidi = icu.Bidi()
@@ -221,8 +231,14 @@ class TextSetter:
 
     # -- breaking and fitting ------------------------------------------------------------
 
-    def wrap(self, text: str, size: int, width: float, max_lines: int) -> list[Line] | None:
-        """Greedy UAX #14 wrapping; None if it needs more lines or a word is too wide."""
+    def wrap(
+        self, text: str, size: int, width: float, max_lines: int, balance: bool = False
+    ) -> list[Line] | None:
+        """UAX #14 wrapping; None if it needs more lines or a word is too wide.
+
+        Greedy (each line as full as it goes) finds the fewest lines; with `balance`, each
+        paragraph is then re-broken into that many lines of even width, so no last word is
+        left alone on a line when a better break exists."""
         lines: list[Line] = []
         for para in text.split("\n"):
             if not para:
@@ -230,6 +246,8 @@ class TextSetter:
                 continue
             breaks = break_opportunities(para, self.lang)
             start = 0
+            greedy: list[Line] = []
+            hyphenated_any = False
             while start < len(para):
                 best: Line | None = None
                 best_end = start
@@ -246,13 +264,61 @@ class TextSetter:
                     hyphenated = self._hyphenate(para, start, best_end, overflow, size, width)
                     if hyphenated is not None:
                         best, best_end = hyphenated
+                        hyphenated_any = True
                 if best is None:
                     return None  # a single unbreakable segment is wider than the box
-                lines.append(best)
+                greedy.append(best)
                 start = best_end
-            if len(lines) > max_lines:
-                return None
+                if len(lines) + len(greedy) > max_lines:
+                    return None
+            # A hyphen is a break of its own the balancer does not know: keep greedy there.
+            if balance and len(greedy) > 1 and not hyphenated_any:
+                greedy = self._balanced(para, breaks, size, width, len(greedy)) or greedy
+            lines += greedy
         return lines if len(lines) <= max_lines else None
+
+    def _balanced(
+        self, para: str, breaks: list[int], size: int, width: float, n: int
+    ) -> list[Line] | None:
+        """`para` in exactly `n` lines broken only at `breaks`, minimising the sum of each
+        line's squared slack (the last line included, which is what rules out an orphan):
+        with the line count fixed, that makes the lines as even as the breaks allow."""
+        cuts = [0, *sorted({b for b in breaks if 0 < b <= len(para)})]
+        if cuts[-1] != len(para):
+            cuts.append(len(para))
+        m = len(cuts)
+        inf = float("inf")
+        # cost[k][j]: best cost of the first k lines ending at cuts[j]; prev for the path.
+        cost = [[inf] * m for _ in range(n + 1)]
+        prev = [[-1] * m for _ in range(n + 1)]
+        cost[0][0] = 0.0
+        for k in range(1, n + 1):
+            for j in range(1, m):
+                for i in range(j):
+                    if cost[k - 1][i] == inf:
+                        continue
+                    seg = para[cuts[i] : cuts[j]].rstrip()
+                    if not seg:
+                        continue
+                    w = self.shape_line(seg, size).width
+                    if w > width:
+                        continue
+                    c = cost[k - 1][i] + (width - w) ** 2
+                    if c < cost[k][j]:
+                        cost[k][j], prev[k][j] = c, i
+        if cost[n][m - 1] == inf:
+            return None
+        ends: list[int] = []
+        j = m - 1
+        for k in range(n, 0, -1):
+            ends.append(j)
+            j = prev[k][j]
+        ends.reverse()
+        starts = [0, *ends[:-1]]
+        return [
+            self.shape_line(para[cuts[a] : cuts[b]].rstrip(), size)
+            for a, b in zip(starts, ends, strict=True)
+        ]
 
     def _hyphenate(
         self, para: str, start: int, word_start: int, word_end: int, size: int, width: float
@@ -267,9 +333,15 @@ class TextSetter:
         return None
 
     def layout(
-        self, text: str, size: int, width: float, max_lines: int, line_height: float
+        self,
+        text: str,
+        size: int,
+        width: float,
+        max_lines: int,
+        line_height: float,
+        balance: bool = True,
     ) -> Layout | None:
-        lines = self.wrap(text, size, width, max_lines)
+        lines = self.wrap(text, size, width, max_lines, balance)
         if lines is None:
             return None
         pitch = size * line_height
@@ -286,22 +358,24 @@ class TextSetter:
         max_lines: int,
         line_height: float,
     ) -> Layout | None:
-        """The layout the fit ladder picks: for 1..max_lines lines, the largest size from
-        max_px down to min_px that fits; None when nothing fits at min_px."""
-        for n in range(1, max_lines + 1):
-            lo, hi = min_px, max_px
-            found: Layout | None = None
-            # Fit shrinks monotonically with size in practice; binary search, then confirm.
-            while lo <= hi:
-                mid = (lo + hi) // 2
-                lay = self.layout(text, mid, width, n, line_height)
-                if lay is not None and lay.height <= height:
-                    found, lo = lay, mid + 1
-                else:
-                    hi = mid - 1
-            if found is not None:
-                return found
-        return None
+        """The layout a typographer would pick: the largest size from min_px to max_px at
+        which the copy fits the box in at most max_lines lines (not the fewest lines: a
+        long headline takes the two large lines its box was made for), then broken into
+        balanced lines; None when nothing fits at min_px."""
+        lo, hi = min_px, max_px
+        found: int | None = None
+        # A larger size never needs fewer lines nor less height, so the sizes that fit are
+        # a prefix: bisect them on greedy wrapping (cheap), balance only the winner.
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            lay = self.layout(text, mid, width, max_lines, line_height, balance=False)
+            if lay is not None and lay.height <= height:
+                found, lo = mid, mid + 1
+            else:
+                hi = mid - 1
+        if found is None:
+            return None
+        return self.layout(text, found, width, max_lines, line_height)
 
     # -- drawing -------------------------------------------------------------------------
 

@@ -100,14 +100,55 @@ def test_wrap_refuses_a_word_wider_than_the_box() -> None:
     assert s.wrap("Donaudampfschifffahrtsgesellschaft", 40, 200, 3) is None
 
 
-def test_fit_prefers_fewer_lines_then_shrinks_never_below_min() -> None:
+def test_fit_takes_the_largest_size_within_max_lines_never_below_min() -> None:
     s = TextSetter([face("Noto Sans")], "en-US", "ltr")
     text = "Fresh picks for every room this week"
-    one = s.fit(text, 700, 300, 20, 60, 3, 1.2)
-    assert one is not None and len(one.lines) == 1 and 20 <= one.size <= 60
-    narrow = s.fit(text, 300, 300, 20, 60, 3, 1.2)
-    assert narrow is not None and len(narrow.lines) > 1 and narrow.size >= 20
+    one = s.fit(text, 700, 300, 20, 96, 1, 1.2)
+    two = s.fit(text, 700, 300, 20, 96, 2, 1.2)
+    assert one is not None and two is not None
+    assert len(one.lines) == 1 and len(two.lines) == 2
+    # The old ladder set this in one small line; a box made for two takes two large ones.
+    assert two.size > one.size * 1.5
+    assert two.height <= 300 and all(ln.width <= 700 for ln in two.lines)
+    # One pixel larger no longer fits: the size is the largest, not merely a fitting one.
+    bigger = s.layout(text, two.size + 1, 700, 2, 1.2)
+    assert bigger is None or bigger.height > 300
     assert s.fit(text, 100, 40, 20, 60, 3, 1.2) is None
+    small = s.fit(text, 300, 300, 20, 60, 3, 1.2)
+    assert small is not None and small.size >= 20
+
+
+def test_balanced_lines_leave_no_orphan() -> None:
+    s = TextSetter([face("Noto Sans")], "en-US", "ltr")
+    text = "Spring savings on every lamp, rug and cushion now"
+    width = 940  # the copy without its last word just fits on one line
+    greedy = s.wrap(text, 40, width, 2)
+    balanced = s.wrap(text, 40, width, 2, balance=True)
+    assert greedy is not None and balanced is not None
+    assert len(greedy) == len(balanced) == 2
+    assert len(greedy[-1].text.split()) == 1  # greedy leaves "now" alone
+    assert len(balanced[-1].text.split()) > 1
+    spread = [abs(ln[0].width - ln[1].width) for ln in (greedy, balanced)]
+    assert spread[1] < spread[0]
+    assert " ".join(ln.text for ln in balanced) == text
+    assert all(ln.width <= width for ln in balanced)
+
+
+@pytest.mark.parametrize("width", [300, 420, 560])
+def test_balancing_keeps_kinsoku_and_thai_words(width: int) -> None:
+    ja = TextSetter([face("Noto Sans CJK JP", "Regular")], "ja-JP", "ltr")
+    lines = ja.wrap(JA, 24, width, 30, balance=True)
+    assert lines is not None and "".join(ln.text for ln in lines) == JA
+    assert all(ln.text[0] not in NO_LINE_START for ln in lines[1:])
+    assert all(ln.width <= width for ln in lines)
+    th = TextSetter(
+        [face("Noto Sans Thai", "Regular"), face("Noto Sans", "Regular")], "th-TH", "ltr"
+    )
+    tl = th.wrap(THAI, 28, width, 20, balance=True)
+    assert tl is not None
+    assert "".join(ln.text for ln in tl).replace(" ", "") == THAI.replace(" ", "")
+    for word in ("สัปดาห์", "สำหรับ"):
+        assert any(word in ln.text for ln in tl), [ln.text for ln in tl]
 
 
 def test_hyphenation_only_where_the_brand_allows_it() -> None:

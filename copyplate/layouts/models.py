@@ -305,6 +305,20 @@ class RegionBase(Strict):
     checks: RegionChecks = Field(default_factory=RegionChecks)
 
 
+class Harmony(Strict):
+    """Type harmony across locales: this region of a size is set within `max_spread`
+    across the campaign's locales (largest font px over smallest), planned over the batch
+    before anything is drawn."""
+
+    max_spread: float = Field(
+        1.25,
+        ge=1.0,
+        le=4.0,
+        description="Largest over smallest font px of this region across locales, per size "
+        "and variant; 1.0 sets every locale at one size.",
+    )
+
+
 class TextStyle(Strict):
     font_role: Slug = "body"
     min_font_px: int = Field(12, ge=4, le=1000)
@@ -318,6 +332,11 @@ class TextStyle(Strict):
         None, description="Paragraph direction; default from the locale."
     )
     contrast_aid: ContrastAid = "none"
+    harmony: Harmony | None = Field(
+        None,
+        description="Keep this region's type size within a spread across locales "
+        '(e.g. {"max_spread": 1.2}); the locale that needs the smallest size sets the band.',
+    )
     backend: BackendName | None = Field(
         None,
         description="Copy backend that draws this region: 'typeset' (copyplate's own "

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Protocol
 
+from copyplate.layouts.derive import derive_sizes
 from copyplate.layouts.loader import LoadedCampaign, load_campaign
 from copyplate.pipeline.job import AssetResult, PlateSource, RunOptions, run_job
 from copyplate.pipeline.plan import Job
@@ -80,6 +81,8 @@ def _init_worker(spec: BatchSpec) -> None:
     # (it stops the pool). A worker that took it would print its own traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     lc = load_campaign(spec.campaign, spec.display, per_job_coverage=True)
+    # The driver's derived sizes (--sizes 728x90) are not in the file: derive them alike.
+    lc = derive_sizes(lc, spec.options.derived)[0]
     cache = PlateCache(spec.plate_cache) if spec.plate_cache else None
     plates = PlateSource(plate_generator(spec.plate_backend, lc.campaign.gpt_image), cache)
     _STATE[:] = [_WorkerState(lc, plates, spec)]

@@ -13,6 +13,7 @@ from PIL import Image
 from copyplate.errors import CopyplateError
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.pipeline.asset import RenderedAsset, plate_request, render_copy, write_asset
+from copyplate.pipeline.harmony import HarmonyPlan, harmonised
 from copyplate.pipeline.plan import Job
 from copyplate.pipeline.produce import produce
 from copyplate.pipeline.provenance import Signing
@@ -33,6 +34,10 @@ class RunOptions:
     prices: Path | None = None  # --prices: the hosted models' price table
     # Set by the batch from the two above: the tally file lives in the output folder.
     hosted: HostedSettings = field(default_factory=HostedSettings)
+    # Set by the batch: the type-size caps it planned over all locales (harmony.py).
+    harmony: HarmonyPlan = field(default_factory=HarmonyPlan)
+    # Set by the batch: sizes derived from `--sizes WxH` or presets, re-derived by workers.
+    derived: tuple[str, ...] = ()
 
     def identity(self) -> dict[str, Any]:
         """What of these options changes an asset's bytes (the ledger hashes it)."""
@@ -134,6 +139,8 @@ def run_job(
     unless they are fatal (a hosted service refusing every call): those stop the batch."""
     t = time.perf_counter()
     activate(options.hosted)  # in whichever process runs the job
+    # The batch planned the caps; applying them here keeps every executor's answer equal.
+    lc = harmonised(lc, options.harmony.caps_for(job.size, job.variant, job.locale))
     try:
         plate, info = plates.get(lc, job)
         if options.validate:

@@ -18,6 +18,7 @@ from PIL import Image
 
 from copyplate.capabilities import require
 from copyplate.errors import CopyplateError, InputError
+from copyplate.layouts.derive import derive_sizes
 from copyplate.layouts.loader import LoadedCampaign, load_campaign
 from copyplate.limits import RAY_CONNECT_TIMEOUT_S
 from copyplate.pipeline.executors import BatchSpec, Finish
@@ -50,7 +51,9 @@ def copy_task(spec: BatchSpec, job: Job, plate: tuple[bytes, dict[str, Any]]) ->
     """Ray task body: render, validate, retry and write one asset over a given plate."""
     key = str(spec.campaign)
     if key not in _CAMPAIGNS:  # once per worker process
-        _CAMPAIGNS[key] = load_campaign(spec.campaign, spec.display, per_job_coverage=True)
+        loaded = load_campaign(spec.campaign, spec.display, per_job_coverage=True)
+        # The driver's derived sizes (--sizes 728x90) are not in the file: derive them alike.
+        _CAMPAIGNS[key] = derive_sizes(loaded, spec.options.derived)[0]
     lc = _CAMPAIGNS[key]
     plates = PlateSource(plate_generator(spec.plate_backend, lc.campaign.gpt_image))
     png, meta = plate

@@ -11,11 +11,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from copyplate.errors import InputError
 from copyplate.fileio import is_temp_name
+from copyplate.layouts.derive import derive_sizes
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.pipeline.executors import BatchSpec, Executor, ProcessExecutor
+from copyplate.pipeline.harmony import plan_harmony
 from copyplate.pipeline.job import AssetResult, PlateSource, RunOptions
 from copyplate.pipeline.ledger import Ledger, job_hash
 from copyplate.pipeline.plan import Job, plan_jobs
@@ -132,6 +135,13 @@ class Batch:
         variants: Sequence[str] | None = None,
     ) -> tuple[Path, list[AssetResult]]:
         """Every job of the plan, each written once."""
+        # `--sizes 1080x1350` or a preset: derived from the nearest campaign size. Workers
+        # load the file again, so the names travel in the options and are derived there too.
+        self.lc, added = derive_sizes(self.lc, sizes)
+        if added:
+            self.options = dataclasses.replace(
+                self.options, derived=tuple(dict.fromkeys((*self.options.derived, *added)))
+            )
         lc, out = self.lc, self.out
         started = time.time()
         check_backends(lc, self.options.copy_backend)
@@ -166,6 +176,11 @@ class Batch:
                 tally.write_text("0")
                 budget = Budget(options.max_cost, tally.resolve())
             options = dataclasses.replace(options, hosted=HostedSettings(options.prices, budget))
+        # Harmony is planned here, before any asset, over every locale of the sizes run.
+        harmony = plan_harmony(
+            lc, sorted({j.size for j in jobs}), sorted({j.variant for j in jobs})
+        )
+        options = dataclasses.replace(options, harmony=harmony)
         spec = BatchSpec(lc.path, lc.display, backend, cache.root, out, options)
         ledger = Ledger(out / "ledger.sqlite")
         model_id = plates.generator.model_id
@@ -173,7 +188,11 @@ class Batch:
         todo: list[Job] = []
         hashes = {}
         for job in jobs:
-            digest = hashes[job.name] = job_hash(lc, job, model_id, options.identity())
+            identity = options.identity()
+            if caps := harmony.identity(job.size, job.variant, job.locale):
+                # Another locale's copy can move this one's band: the caps join the hash.
+                identity["harmony"] = caps
+            digest = hashes[job.name] = job_hash(lc, job, model_id, identity)
             prev = ledger.done(job, digest, out) if resume else None
             if prev is not None:
                 results[job.name] = AssetResult(
@@ -214,12 +233,20 @@ class Batch:
         try:
             self.executor.run(spec, lc, plates, todo, finish)
             ordered = [results[j.name] for j in jobs]
-            head = {
+            head: dict[str, Any] = {
                 "campaign": lc.campaign.id,
                 "campaign_file": lc.display,
                 "plate_backend": backend,
                 "plate_model": model_id,
             }
+            if harmony.bands or harmony.notes:
+                head["harmony"] = {
+                    "bands": [
+                        {"size": k[0], "variant": k[1], "region": k[2], "px": list(b)}
+                        for k, b in harmony.bands
+                    ],
+                    "left_out": [n.as_dict() for n in harmony.notes],
+                }
             report = build_report(
                 head, [r.as_dict() for r in ordered], out, started, options.max_cost
             )

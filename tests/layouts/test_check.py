@@ -358,3 +358,16 @@ def test_a_pattern_re2_cannot_run_is_refused(sample_copy: Callable[[str], Path])
     edit_json(path, lambda d: d["regions"][0].update(checks={"pattern": r"(a)\1"}))
     errs = errors_of(path)
     assert any("RE2" in e for e in errs), errs
+
+
+def test_harmony_errors_name_the_key_with_line_and_column(
+    sample_copy: Callable[[str], Path],
+) -> None:
+    path = sample_copy("spring-sale")
+    edit_json(path, lambda c: c["regions"][0]["harmony"].update(max_spread=0.5))
+    (err,) = errors_of(path)
+    assert "/regions/0/harmony/max_spread" in err and "greater than or equal to 1" in err
+    assert err.startswith(f"{path}:") and err.split(":")[1].isdigit()
+    edit_json(path, lambda c: c["regions"][0].update(harmony={"max_sprad": 1.2}))
+    (err,) = errors_of(path)
+    assert "unknown key 'max_sprad'" in err and "did you mean 'max_spread'" in err

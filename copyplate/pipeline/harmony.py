@@ -1,0 +1,145 @@
+"""Type harmony across locales, planned over the batch before anything is drawn.
+
+A region with `harmony` is set, in each size and variant, within `max_spread` across the
+campaign's locales: each locale's own fit (the largest size the typesetter would choose,
+ink check included) is measured first; the smallest of them sets the band
+[smallest, smallest x max_spread], and every locale above it is capped at the band's top.
+
+The band is taken over *all* the campaign's locales, not only those a run selects, so
+re-running one locale gives it the same size as the full batch did; it is a pure function
+of the campaign, its copy and the fonts, so the driver computes it once and every worker
+process or Ray task gets the same caps through `RunOptions`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from copyplate.layouts.loader import LoadedCampaign
+from copyplate.layouts.models import CtaRegion, PriceRegion, TextRegion
+from copyplate.renderers.copy.base import RenderContext, renderer_for
+
+Key = tuple[str, str, str, str]  # size, variant, region, locale
+
+
+@dataclass(frozen=True)
+class HarmonyNote:
+    """A locale that cannot take part in its band, and why (reported by the run)."""
+
+    size: str
+    variant: str
+    region: str
+    locale: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class HarmonyPlan:
+    """Caps on max_font_px per (size, variant, region, locale); tuples, so it pickles,
+    hashes and compares by value wherever it travels."""
+
+    caps: tuple[tuple[Key, int], ...] = ()
+    bands: tuple[tuple[tuple[str, str, str], tuple[int, int]], ...] = ()
+    notes: tuple[HarmonyNote, ...] = ()
+
+    def caps_for(self, size: str, variant: str, locale: str) -> dict[str, int]:
+        """region id -> cap, for one job."""
+        return {k[2]: px for k, px in self.caps if (k[0], k[1], k[3]) == (size, variant, locale)}
+
+    def identity(self, size: str, variant: str, locale: str) -> dict[str, Any]:
+        """What of the plan changes this job's asset (its ledger hash takes it)."""
+        return dict(sorted(self.caps_for(size, variant, locale).items()))
+
+
+def harmonised(lc: LoadedCampaign, caps: dict[str, int]) -> LoadedCampaign:
+    """`lc` with each capped region's max_font_px lowered to its cap (never below its
+    min_font_px): the copy stage and the retry ladder then work inside the band as they
+    would inside the campaign's own limits."""
+    if not caps:
+        return lc
+    regions = []
+    for r in lc.campaign.regions:
+        cap = caps.get(r.id)
+        if cap is not None and isinstance(r, TextRegion | PriceRegion | CtaRegion):
+            r = r.model_copy(update={"max_font_px": max(r.min_font_px, min(cap, r.max_font_px))})
+        regions.append(r)
+    campaign = lc.campaign.model_copy(update={"regions": regions})
+    return dataclasses.replace(lc, campaign=campaign)
+
+
+def natural_px(
+    lc: LoadedCampaign,
+    region: TextRegion | PriceRegion | CtaRegion,
+    size: str,
+    variant: str,
+    locale: str,
+) -> int | None:
+    """The font px the typesetter picks for this locale on its own (None: it does not fit
+    at min_font_px). Drawn by the same renderer the run uses, without a backdrop, so the
+    fit and the ink check are the run's own."""
+    px, _ = _natural(lc, region, size, variant, locale)
+    return px
+
+
+def _natural(
+    lc: LoadedCampaign,
+    region: TextRegion | PriceRegion | CtaRegion,
+    size: str,
+    variant: str,
+    locale: str,
+) -> tuple[int | None, str]:
+    """natural_px, and when it is None the copy stage's own reason."""
+    ctx = RenderContext(lc, locale, lc.size(size), variant)
+    layer = renderer_for(region.kind, "typeset").render(region, ctx)
+    px = layer.meta.get("font_px")
+    failed = [f.message for f in layer.findings if not f.passed]
+    if isinstance(px, int) and not failed:
+        return px, ""
+    return None, "; ".join(failed) or "no size was set"
+
+
+def plan_harmony(
+    lc: LoadedCampaign, sizes: Sequence[str] | None = None, variants: Sequence[str] | None = None
+) -> HarmonyPlan:
+    """The caps of every harmonised region of `sizes` x `variants` (default: all)."""
+    c = lc.campaign
+    regions = [
+        r for r in c.regions if isinstance(r, TextRegion | PriceRegion | CtaRegion) and r.harmony
+    ]
+    if not regions:
+        return HarmonyPlan()
+    caps: list[tuple[Key, int]] = []
+    bands: list[tuple[tuple[str, str, str], tuple[int, int]]] = []
+    notes: list[HarmonyNote] = []
+    for size in sizes or [s.name for s in c.sizes]:
+        for variant in variants or [v.id for v in c.variants]:
+            for region in regions:
+                assert region.harmony is not None
+                natural: dict[str, int] = {}
+                for locale in sorted(c.locales):
+                    px, why = _natural(lc, region, size, variant, locale)
+                    if px is None:
+                        # The copy stage's own finding (no fit, a missing glyph) says why.
+                        reason = f"{why}; left out of the band"
+                        notes.append(HarmonyNote(size, variant, region.id, locale, reason))
+                    else:
+                        natural[locale] = px
+                if not natural:
+                    continue
+                low = min(natural.values())
+                # A hair under the product: 40 x 1.25 is 50, not 49 after float rounding.
+                top = max(low, math.floor(low * region.harmony.max_spread + 1e-9))
+                bands.append(((size, variant, region.id), (low, top)))
+                caps += [
+                    ((size, variant, region.id, loc), top)
+                    for loc, px in sorted(natural.items())
+                    if px > top
+                ]
+    return HarmonyPlan(tuple(caps), tuple(bands), tuple(notes))

@@ -1,0 +1,138 @@
+"""Type harmony across locales (issue 14): planned over every locale before rendering, the
+same in every executor, reported where a locale cannot take part, and in the ledger hash."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from copyplate.layouts.loader import LoadedCampaign, load_campaign
+from copyplate.pipeline.harmony import harmonised, natural_px, plan_harmony
+from copyplate.pipeline.job import RunOptions
+from copyplate.pipeline.run import run_batch
+from tests.conftest import SAMPLES
+from tests.renderers.copy.helpers import campaign, text_region
+
+COPY = {
+    "en-US": {"head": "Spring Sale"},
+    "de-DE": {"head": "Frühjahrsverkauf für jedes Zimmer im ganzen Haus"},
+    "zh-CN": {"head": "春季促销"},
+    "ar-SA": {"head": "تخفيضات الربيع لكل غرفة في البيت"},
+}
+
+
+def harmony_campaign(
+    tmp: Path, copy: dict[str, dict[str, Any]] = COPY, deck: bool = False
+) -> LoadedCampaign:
+    """The copy inline, or (`deck`) in a CSV deck, where each job's ledger hash holds only
+    its own locale's copy."""
+    top: dict[str, Any] = {}
+    if deck:
+        tmp.mkdir(parents=True, exist_ok=True)
+        locs = list(copy)
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(
+            [["key", "type", *locs], ["head", "text", *(copy[x]["head"] for x in locs)]]
+        )
+        (tmp / "copy.csv").write_text(buf.getvalue(), encoding="utf-8")
+        top = {"decks": [{"file": "copy.csv"}]}
+        copy = {loc: {} for loc in copy}
+    region = text_region(
+        "head",
+        min_font_px=16,
+        max_font_px=120,
+        max_lines=2,
+        box={"x": 0.05, "y": 0.05, "w": 0.6, "h": 0.5},
+        harmony={"max_spread": 1.2},
+    )
+    return campaign(tmp, [region], copy, 800, 400, top=top)
+
+
+def manifest_px(out: Path, name: str) -> int:
+    data = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+    px = data["regions"][0]["font_px"]
+    assert isinstance(px, int)
+    return px
+
+
+def test_plan_keeps_every_locale_within_the_spread(tmp_path: Path) -> None:
+    lc = harmony_campaign(tmp_path)
+    natural = {loc: natural_px(lc, lc.campaign.regions[0], "s", "default", loc) for loc in COPY}  # type: ignore[arg-type]
+    assert all(px is not None for px in natural.values())
+    own = [px for px in natural.values() if px is not None]
+    assert max(own) / min(own) > 1.5  # unharmonised, the short copy is set far larger
+    plan = plan_harmony(lc)
+    assert plan == plan_harmony(lc)  # deterministic: workers recomputing would agree
+    ((key, (low, top)),) = plan.bands
+    assert key == ("s", "default", "head") and low == min(own) and top == int(low * 1.2)
+    set_px = {}
+    for loc in COPY:
+        caps = plan.caps_for("s", "default", loc)
+        capped = harmonised(lc, caps)
+        px = natural_px(capped, capped.campaign.regions[0], "s", "default", loc)  # type: ignore[arg-type]
+        assert px is not None
+        set_px[loc] = px
+    assert max(set_px.values()) / min(set_px.values()) <= 1.2
+    assert set_px["zh-CN"] == top and natural["zh-CN"] != top  # capped at the band's top
+    # The locale that set the band keeps its own size: nothing is made smaller than needed.
+    assert min(set_px.values()) == low
+
+
+def test_a_locale_that_cannot_fit_is_left_out_with_the_reason(tmp_path: Path) -> None:
+    copy = {**COPY, "de-DE": {"head": "Donaudampfschifffahrtsgesellschaftskapitänsmützen " * 6}}
+    lc = harmony_campaign(tmp_path, copy)
+    plan = plan_harmony(lc)
+    (note,) = plan.notes
+    assert (note.locale, note.region, note.size) == ("de-DE", "head", "s")
+    assert "does not fit" in note.reason and "at 16 px or more" in note.reason
+    # The band comes from the locales that do fit.
+    ((_, (low, _top)),) = plan.bands
+    assert low >= 16 and plan.caps_for("s", "default", "de-DE") == {}
+
+
+def test_run_applies_the_band_in_workers_and_resume_sees_it_move(tmp_path: Path) -> None:
+    lc = harmony_campaign(tmp_path / "c", deck=True)
+    opts = RunOptions(validate=False)
+    serial, workers = tmp_path / "serial", tmp_path / "workers"
+    run_batch(lc, serial, plate_backend="gradient", options=opts)
+    run_batch(lc, workers, plate_backend="gradient", options=opts, workers=2)
+    for loc in COPY:  # worker processes get the driver's plan, not their own
+        assert manifest_px(serial, f"s/{loc}") == manifest_px(workers, f"s/{loc}")
+    report = json.loads((serial / "report.json").read_text(encoding="utf-8"))
+    (band,) = report["harmony"]["bands"]
+    assert band["region"] == "head" and band["px"][1] == manifest_px(serial, "s/zh-CN")
+    before = manifest_px(serial, "s/zh-CN")
+
+    # Same inputs: reused. Another locale's longer copy lowers the band: zh-CN is redone
+    # (its own copy did not change, its cap did) even when it alone is run.
+    _, again = run_batch(lc, serial, ["zh-CN"], plate_backend="gradient", options=opts)
+    assert again[0].reused
+    longer = {**COPY, "de-DE": {"head": "Frühjahrsverkauf für jedes Zimmer, jeden Flur und Balkon"}}
+    lc2 = harmony_campaign(tmp_path / "c", longer, deck=True)
+    assert lc2.campaign == lc.campaign and lc2.copy["zh-CN"] == lc.copy["zh-CN"]
+    _, redo = run_batch(lc2, serial, ["zh-CN"], plate_backend="gradient", options=opts)
+    assert not redo[0].reused
+    assert manifest_px(serial, "s/zh-CN") < before
+
+
+@pytest.mark.slow
+def test_spring_sale_is_harmonised_in_every_size() -> None:
+    """Issue 14's bar: headline, sub-line and price within 1.25x across the 17 locales."""
+    lc = load_campaign(SAMPLES / "spring-sale" / "campaign.json")
+    plan = plan_harmony(lc)
+    assert not plan.notes
+    for size in (s.name for s in lc.campaign.sizes):
+        for rid in ("headline", "subline", "price"):
+            px = []
+            for loc in lc.campaign.locales:
+                capped = harmonised(lc, plan.caps_for(size, "default", loc))
+                region = next(r for r in capped.campaign.regions if r.id == rid)
+                got = natural_px(capped, region, size, "default", loc)  # type: ignore[arg-type]
+                assert got is not None, (size, rid, loc)
+                px.append(got)
+            assert max(px) / min(px) <= 1.25, (size, rid, sorted(px))
