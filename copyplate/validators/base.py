@@ -97,15 +97,28 @@ class Validator(Protocol):
 
 
 validators: Registry[type[Validator]] = Registry("copyplate.validators", "validator")
-FAMILIES = ("geometry", "glyphs", "regex", "contrast", "rtl", "qr", "barcode", "ocr")
+FAMILIES = (
+    "geometry",
+    "glyphs",
+    "regex",
+    "contrast",
+    "rtl",
+    "qr",
+    "barcode",
+    "ocr",
+    "logo",
+    "image",
+)
 
 
 def load_builtins() -> None:
     from copyplate.validators import (  # noqa: F401  (registers built-ins)
         barcode,
         contrast,
+        covers,
         geometry,
         glyphs,
+        logo,
         ocr,
         qr,
         regex,
