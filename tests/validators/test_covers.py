@@ -55,3 +55,18 @@ def test_copy_beside_the_product_passes(tmp_path: Path) -> None:
 def test_a_photo_is_not_a_product(tmp_path: Path) -> None:
     lc = product_campaign(tmp_path, {"x": 0.55, "y": 0.5, "w": 0.4, "h": 0.15}, salient_photo())
     assert covers(lc) == []
+
+
+def test_checks_geometry_includes_covers_product(tmp_path: Path) -> None:
+    from copyplate.pipeline.asset import manifest
+    from copyplate.validators.base import validate_asset
+    from copyplate.validators.manifest import view_of
+
+    lc = product_campaign(tmp_path, {"x": 0.55, "y": 0.5, "w": 0.4, "h": 0.15}, cutout())
+    image, layers = render_copy(lc, JOB, Image.new("RGB", (800, 400), "#FFFFFF"))
+    view = view_of(
+        tmp_path / "a.json", manifest(lc, RenderedAsset(JOB, image, layers), "a.png"), image
+    )
+    got = validate_asset(view, only=["geometry"])
+    assert "geometry.covers_product" in {f.check for f in got["head"]}
+    assert not any(f.check.startswith("ocr") for f in got["head"])
