@@ -173,6 +173,14 @@ class Plate(Strict):
     )
     mood: str | None = Field(None, max_length=64, examples=["soft-light", "bokeh", "paper"])
     steps: int | None = Field(None, ge=1, le=200)
+    calm_under_copy: float = Field(
+        0,
+        ge=0,
+        le=1,
+        description="Layout-aware plates: how strongly the plate is calmed (detail and "
+        "luminance spread lowered) under the copy boxes, 0 (off) to 1. The plate request "
+        "then carries the boxes, and the plate cache key includes them.",
+    )
 
 
 class GptImage(Strict):
