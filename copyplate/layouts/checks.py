@@ -163,9 +163,17 @@ def _regions(lc: LoadedCampaign) -> Iterator[Problem]:
             if msg:
                 yield lc.doc.problem(f"{base}/payload", f"region {r.id!r}: {msg}")
         if isinstance(r, LogoRegion | ImageRegion):
-            msg = _image_problem(lc, r.src)
-            if msg:
-                yield lc.doc.problem(f"{base}/src", msg)
+            files = {f"{base}/src": r.src}
+            if isinstance(r, ImageRegion) and r.mask is not None:
+                files[f"{base}/mask"] = r.mask
+            if isinstance(r, LogoRegion):
+                files.update(
+                    {join_pointer(f"{base}/variants", k): v for k, v in r.variants.items()}
+                )
+            for ptr, rel in files.items():
+                msg = _image_problem(lc, rel)
+                if msg:
+                    yield lc.doc.problem(ptr, msg)
 
 
 def _backends(lc: LoadedCampaign, backend_problem: BackendCheck) -> Iterator[Problem]:

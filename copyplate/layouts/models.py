@@ -173,6 +173,14 @@ class Plate(Strict):
     )
     mood: str | None = Field(None, max_length=64, examples=["soft-light", "bokeh", "paper"])
     steps: int | None = Field(None, ge=1, le=200)
+    calm_under_copy: float = Field(
+        0,
+        ge=0,
+        le=1,
+        description="Layout-aware plates: how strongly the plate is calmed (detail and "
+        "luminance spread lowered) under the copy boxes, 0 (off) to 1. The plate request "
+        "then carries the boxes, and the plate cache key includes them.",
+    )
 
 
 class GptImage(Strict):
@@ -396,16 +404,101 @@ class BarcodeRegion(RegionBase):
 ImageFit = Literal["contain", "cover"]
 
 
+Anchor = Literal[
+    "center",
+    "top",
+    "bottom",
+    "left",
+    "right",
+    "top-left",
+    "top-right",
+    "bottom-left",
+    "bottom-right",
+]
+
+
+class FocalPoint(Strict):
+    """A point of the source image, in fractions of its width and height, that a crop keeps
+    in view (and as near the box's centre as the crop allows)."""
+
+    x: float = Field(ge=0, le=1)
+    y: float = Field(ge=0, le=1)
+
+
+class Shadow(Strict):
+    """A soft contact shadow under a cut-out, made from its alpha."""
+
+    opacity: float = Field(0.35, ge=0, le=1)
+    blur: float = Field(
+        0.04, ge=0, le=0.5, description="Blur radius, fraction of the image height."
+    )
+    offset: float = Field(
+        0.02, ge=-0.5, le=0.5, description="Downward offset, fraction of the image height."
+    )
+    squash: float = Field(
+        0.15, gt=0, le=1, description="Height of the shadow, fraction of the image height."
+    )
+    color: ColorRef = "#000000"
+
+
 class LogoRegion(RegionBase):
     kind: Literal["logo"]
     src: RelPath
     fit: ImageFit = "contain"
+    anchor: Anchor = "center"
+    variants: dict[Literal["light", "dark"], RelPath] = Field(
+        default_factory=dict,
+        description="Colour variants: 'light' (for dark plates) and 'dark' (for light "
+        "plates), chosen by the plate's luminance under the box. Default: `src` only.",
+    )
+    clear_space: float = Field(
+        0.0,
+        ge=0,
+        le=5,
+        description="Space around the logo no other region's ink may enter, in logo heights.",
+    )
+    min_px: int = Field(1, ge=1, le=8192, description="Smallest logo height drawn, in px.")
+    scale: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description="Share of the box the logo fills (the retry ladder lowers "
+        "it to restore clear space).",
+    )
+    min_contrast: float = Field(
+        3.0, ge=1, le=21, description="WCAG contrast of the logo against the plate around it."
+    )
 
 
 class ImageRegion(RegionBase):
+    """A photo or a cut-out (PNG/WebP with alpha, or a photo plus `mask`)."""
+
     kind: Literal["image"]
     src: RelPath
     fit: ImageFit = "cover"
+    mask: RelPath | None = Field(
+        None, description="Greyscale mask file (white = product) giving `src` an alpha."
+    )
+    anchor: Anchor = "center"
+    focal: FocalPoint | None = Field(
+        None, description="Point a 'cover' crop keeps in view; default: `crop`."
+    )
+    crop: Literal["anchor", "saliency", "faces"] = Field(
+        "anchor",
+        description="How a 'cover' crop without `focal` is placed: by `anchor`, on the most "
+        "salient area (spectral residual), or on detected faces (else saliency).",
+    )
+    shadow: Shadow | None = Field(None, description="Soft contact shadow from the alpha.")
+    max_upscale: float = Field(
+        1.25, ge=1, le=8, description="Largest enlargement before `image.resolution` fails."
+    )
+    protect: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="Share of the product's visible alpha that copy may cover "
+        "(geometry.covers_product).",
+    )
 
 
 Region = Annotated[

@@ -56,6 +56,17 @@ def plate_request(lc: LoadedCampaign, size: OutputSize, variant: str) -> PlateRe
     seed = next(
         (v.seed for v in lc.campaign.variants if v.id == variant and v.seed is not None), p.seed
     )
+    extra: dict[str, Any] = {}
+    if p.calm_under_copy > 0:
+        # Only when asked: a request without layout keeps the cache key it always had.
+        extra = {
+            "copy_boxes": [
+                lc.region_rect(r, size).as_list()
+                for r in lc.campaign.regions
+                if r.kind in ("text", "price", "cta")
+            ],
+            "calm": p.calm_under_copy,
+        }
     return PlateRequest(
         prompt=p.prompt,
         width=size.width,
@@ -65,6 +76,7 @@ def plate_request(lc: LoadedCampaign, size: OutputSize, variant: str) -> PlateRe
         negative_prompt=p.negative_prompt,
         mood=p.mood,
         steps=p.steps,
+        extra=extra,
     )
 
 

@@ -18,8 +18,15 @@ from copyplate.layouts.models import ContrastAid, RegionBase
 Ecc = Literal["L", "M", "Q", "H"]
 R = TypeVar("R", bound=RegionBase)
 
-# Relaxation fields that are Region fields of the same name (text-like or QR regions).
-REGION_FIELDS = ("max_lines", "max_font_px", "contrast_aid", "ecc", "quiet_zone_modules")
+# Relaxation fields that are Region fields of the same name (text-like, QR or logo regions).
+REGION_FIELDS = (
+    "max_lines",
+    "max_font_px",
+    "contrast_aid",
+    "ecc",
+    "quiet_zone_modules",
+    "scale",
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,7 @@ class Relaxation:
     contrast_aid: ContrastAid | None = None
     ecc: Ecc | None = None
     quiet_zone_modules: int | None = None
+    scale: float | None = None  # a logo's share of its box
     # Not Region fields: they travel in RenderContext.
     font_shift: int = 0  # start the font chain this many faces later
     prompt_relax: int = 0  # a hosted model's prompt: 1 lets go of the typeface, 2 of colour

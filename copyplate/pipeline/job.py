@@ -18,7 +18,7 @@ from copyplate.pipeline.plan import Job
 from copyplate.pipeline.produce import produce
 from copyplate.pipeline.provenance import Signing
 from copyplate.renderers.openai_images import HostedSettings, activate
-from copyplate.renderers.plates.base import PlateGenerator, PlateRequest
+from copyplate.renderers.plates.base import PlateGenerator, PlateRequest, calm_under
 from copyplate.renderers.plates.cache import PlateCache
 
 
@@ -112,7 +112,8 @@ class PlateSource:
         if key not in self._plates:
             plate = self.cache.get(key) if self.cache else None
             if plate is None:
-                plate = self.generator.generate(req)
+                # Layout-aware plates: calmer areas under the copy, for every backend.
+                plate = calm_under(self.generator.generate(req), req)
                 meta = {"calls": c} if (c := take_calls(self.generator)) else {}
                 if self.cache:
                     self.cache.put(key, plate, meta)

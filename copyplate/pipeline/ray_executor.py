@@ -24,7 +24,7 @@ from copyplate.limits import RAY_CONNECT_TIMEOUT_S
 from copyplate.pipeline.executors import BatchSpec, Finish
 from copyplate.pipeline.job import AssetResult, PlateSource, run_job, take_calls
 from copyplate.pipeline.plan import Job
-from copyplate.renderers.plates.base import PlateRequest, plate_generator
+from copyplate.renderers.plates.base import PlateRequest, calm_under, plate_generator
 
 _CAMPAIGNS: dict[str, LoadedCampaign] = {}
 
@@ -42,7 +42,7 @@ class PlateMaker:
     def make(self, req: PlateRequest) -> tuple[bytes, dict[str, Any]]:
         """The plate as PNG bytes, and what making it took (a hosted model's calls)."""
         buf = io.BytesIO()
-        self.generator.generate(req).save(buf, "PNG", compress_level=1)
+        calm_under(self.generator.generate(req), req).save(buf, "PNG", compress_level=1)
         calls = take_calls(self.generator)
         return buf.getvalue(), ({"calls": calls} if calls else {})
 

@@ -10,6 +10,9 @@ to `typeset` at once. Which relaxation comes next depends on the check that fail
 - fit, OCR, clipping, glyphs: allow one more line -> cap the size lower (85% of the
   maximum, never below the minimum) -> start the font chain at the next face;
 - QR: raise the error-correction level -> widen the quiet zone by two modules;
+- logo clear space: draw the logo smaller in its box (x0.8, not below 0.4 of it), which
+  moves its ink away from its neighbours and shrinks the clear space with it; `logo.size`
+  then fails the region when that makes it smaller than its `min_px`;
 - EAN/UPC: nothing can be relaxed that keeps the symbol valid (module size and quiet
   zones follow from the box), so those fail at once, with their findings;
 - a region a hosted model draws (`gpt-image`): re-ask with a relaxed prompt (typeface,
@@ -100,19 +103,26 @@ def _quiet_zone(region: RegionBase, d: Directive) -> Directive | None:
     return d.relaxed(replace(d.relax, quiet_zone_modules=q + 2)) if q < 8 else None
 
 
+def _logo_smaller(region: RegionBase, d: Directive) -> Directive | None:
+    scale = float(_now(region, d, "scale", 1.0))
+    new = round(scale * 0.8, 3)
+    return d.relaxed(replace(d.relax, scale=new)) if new >= 0.4 else None
+
+
 LADDERS: dict[str, list[Step]] = {
     "contrast": [_swap, _scrim, _inpaint],
     "text": [_more_lines, _smaller, _next_font],
     "qr": [_ecc_up, _quiet_zone],
     "barcode": [],
+    "logo": [_logo_smaller, _logo_smaller, _logo_smaller],
 }
 
 
 def ladder_for(finding: Finding) -> str:
     family = finding.check.split(".")[0]
-    if family in ("contrast",):
+    if family in ("contrast",) or finding.check == "logo.contrast":
         return "contrast"
-    if family in ("qr", "barcode"):
+    if family in ("qr", "barcode", "logo"):
         return family
     return "text"
 

@@ -97,15 +97,17 @@ class Validator(Protocol):
 
 
 validators: Registry[type[Validator]] = Registry("copyplate.validators", "validator")
-FAMILIES = ("geometry", "glyphs", "regex", "contrast", "rtl", "qr", "barcode", "ocr")
+FAMILIES = ("geometry", "glyphs", "regex", "contrast", "rtl", "qr", "barcode", "ocr", "logo")
 
 
 def load_builtins() -> None:
     from copyplate.validators import (  # noqa: F401  (registers built-ins)
         barcode,
         contrast,
+        covers,
         geometry,
         glyphs,
+        logo,
         ocr,
         qr,
         regex,
@@ -129,7 +131,8 @@ def validate_asset(
     chosen = [r for r in asset.regions if regions is None or r.id in regions]
     out: dict[str, list[Finding]] = {r.id: [] for r in chosen}
     for name, v in instances().items():
-        if only is not None and name not in only:
+        # By registry name or by family (`geometry` includes `covers_product`).
+        if only is not None and name not in only and v.check not in only:
             continue
         for region in chosen:
             if region.kind in v.kinds and not region.skips(v.check):

@@ -100,6 +100,16 @@ class ManifestRegion(BaseModel):
     text_bbox: Box | None = None
     align: Annotated[str, Field(max_length=20)] | None = None
     generated: bool = False
+    # image regions: the product's visible alpha on a grid over the box ('1' = product),
+    # and the share of it copy may cover; logo regions: the logo's drawn extent, its clear
+    # space in logo heights and its smallest height.
+    alpha_grid: (
+        Annotated[list[Annotated[str, Field(pattern=r"^[01]{1,64}$")]], Field(max_length=64)] | None
+    ) = None
+    protect: Annotated[float, Field(ge=0, le=1)] | None = None
+    ink_box: Box | None = None
+    clear_space: Annotated[float, Field(ge=0, le=5)] | None = None
+    min_px: Annotated[int, Field(ge=1, le=100_000)] | None = None
 
     @model_validator(mode="after")
     def _kind_needs(self) -> ManifestRegion:

@@ -371,3 +371,45 @@ def test_harmony_errors_name_the_key_with_line_and_column(
     edit_json(path, lambda c: c["regions"][0].update(harmony={"max_sprad": 1.2}))
     (err,) = errors_of(path)
     assert "unknown key 'max_sprad'" in err and "did you mean 'max_spread'" in err
+
+
+# --- issue 17: image and logo regions ----------------------------------------------------
+
+
+def test_image_and_logo_problems_are_each_located(sample_copy: Callable[[str], Path]) -> None:
+    from PIL import Image
+
+    path = sample_copy("product-launch")
+    Image.new("RGBA", (40, 40)).save(path.parent / "ok.png")
+    Image.new("1", (9000, 8000)).save(path.parent / "huge.png")
+
+    def edit(c: dict[str, Any]) -> None:
+        box = {"x": 0.1, "y": 0.1, "w": 0.2, "h": 0.2}
+        c["regions"] += [
+            {"id": "prod", "kind": "image", "src": "ok.png", "mask": "../m.png", "box": box},
+            {"id": "pic", "kind": "image", "src": "huge.png", "box": box},
+            {
+                "id": "mark",
+                "kind": "logo",
+                "src": "ok.png",
+                "box": box,
+                "variants": {"light": "missing.png"},
+            },
+        ]
+
+    edit_json(path, edit)
+    errs = errors_of(path)
+    n = len(errs)
+    assert any("/mask" in e and "leaves the campaign folder" in e for e in errs), errs
+    assert any("/src" in e and "9000x8000; the limit is 64,000,000 pixels" in e for e in errs)
+    assert any("/variants/light" in e and "'missing.png' does not exist" in e for e in errs)
+
+    def structural(c: dict[str, Any]) -> None:
+        c["regions"][-1]["anchor"] = "middle"
+        c["regions"][-2]["shadow"] = {"opacity": 2}
+
+    edit_json(path, structural)
+    r = run_cli("check", str(path))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "anchor" in r.stdout and "'middle'" in r.stdout and "opacity" in r.stdout, r.stdout
+    assert n >= 3

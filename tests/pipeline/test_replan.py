@@ -189,3 +189,28 @@ def test_validators_say_which_findings_are_terminal() -> None:
     assert not decode.passed and terminal([decode])
     blank = [f for f in v["contrast"].validate(view, view.regions[1]) if not f.passed]
     assert blank and not terminal(blank)
+
+
+def test_logo_clear_space_violation_is_repaired_by_drawing_the_logo_smaller(
+    tmp_path: Path,
+) -> None:
+    from tests.validators.test_logo import logo_campaign
+
+    lc = logo_campaign(tmp_path)
+    job = Job("t", "en-US", "s", "default")
+    plate = Image.new("RGB", (800, 400), "#FFFFFF")
+    before, first = render_copy(lc, job, plate)
+    asset = produce(lc, job, plate, {})
+    assert asset.ok, {
+        k: [f.message for f in v if not f.passed] for k, v in asset.validation.items()
+    }
+    [attempt] = asset.attempts["logo"]
+    assert attempt["because"] == ["logo.clearspace"] and attempt["changed"] == {"scale": 0.8}
+    assert attempt["passed"] and "head" not in asset.attempts
+    logo = next(x for x in asset.layers if x.region == "logo")
+    assert logo.meta["scale"] == 0.8
+    w0 = first[0].meta["ink_box"][2]
+    assert logo.meta["ink_box"][2] < w0  # smaller, still anchored top-left
+    assert logo.meta["ink_box"][:2] <= first[0].meta["ink_box"][:2]
+    # Only the logo's box changed.
+    assert outside_equal(before, asset.image, logo.rect.as_list())

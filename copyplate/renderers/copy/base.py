@@ -77,6 +77,21 @@ class LayerMeta(PriceMeta, total=False):
     module_px: int
     quiet_zone_modules: int | list[int]
     src: str
+    # image and logo regions
+    fit: str
+    anchor: str
+    focal: list[float]
+    focal_source: str
+    crop: list[int]
+    scale: float
+    alpha_grid: list[str]
+    protect: float
+    shadow: bool
+    variant: str
+    ink_box: list[int]
+    clear_space: float
+    min_px: int
+    min_contrast: float
     generated: bool
     model: str
     prompt: str

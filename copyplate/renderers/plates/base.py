@@ -30,6 +30,39 @@ class PlateRequest:
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def calm_under(plate: Image.Image, req: PlateRequest) -> Image.Image:
+    """The plate with calmer, lower-detail areas under the request's copy boxes (layout-
+    aware plates): a heavily low-passed plate, its luminance spread pulled in, blended in
+    through a feathered mask of the boxes. Works on any backend's output, so every
+    generator (built-in, diffusers, hosted) gets the same treatment; a request without
+    `copy_boxes` returns the plate unchanged."""
+    import numpy as np
+    from PIL import ImageDraw, ImageFilter
+
+    boxes = req.extra.get("copy_boxes") or []
+    strength = float(req.extra.get("calm", 0))
+    if not boxes or strength <= 0:
+        return plate
+    rgb = plate.convert("RGB")
+    side = min(rgb.size)
+    margin = max(2, round(side * 0.03))
+    mask = Image.new("L", rgb.size, 0)
+    draw = ImageDraw.Draw(mask)
+    for x, y, w, h in boxes:
+        draw.rectangle((x - margin, y - margin, x + w + margin, y + h + margin), fill=255)
+    mask = mask.filter(ImageFilter.GaussianBlur(margin))
+    low = np.asarray(rgb.filter(ImageFilter.GaussianBlur(max(4, side / 25))), np.float64)
+    # Pull each box's colours halfway to the box's mean: fewer dark and light extremes for
+    # copy to fight (the tails are what the contrast check measures).
+    m = np.asarray(mask, np.float64)[..., None] / 255.0
+    weight = m > 0.5
+    mean = low[weight[..., 0]].mean(axis=0) if weight.any() else low.mean(axis=(0, 1))
+    low = mean + (low - mean) * 0.5
+    arr = np.asarray(rgb, np.float64)
+    out = arr * (1 - m * strength) + low * (m * strength)
+    return Image.fromarray(np.clip(out.round(), 0, 255).astype(np.uint8), "RGB")
+
+
 class PlateGenerator(Protocol):
     name: ClassVar[str]
 

@@ -47,7 +47,7 @@ def test_every_asset_passes_the_copy_stage(rendered: list[tuple[dict[str, Any], 
         if not f["passed"]
     ]
     assert not failed
-    assert len(rendered) == 17 * 3 + 6 * 2
+    assert len(rendered) == 17 * 3 + 6 * 2 + 4 * 2
 
 
 def test_manifests_follow_the_verify_contract(
@@ -132,3 +132,22 @@ def test_every_sample_asset_verifies(rendered: list[tuple[dict[str, Any], Path]]
                 if not f["passed"]
             ]
     assert not failed, failed[:10]
+
+
+def test_kettle_launch_places_its_imagery(rendered: list[tuple[dict[str, Any], Path]]) -> None:
+    kettle = [m for m, _ in rendered if m["campaign"] == "kettle-one-launch"]
+    assert len(kettle) == 8
+    crops = set()
+    for m in kettle:
+        r = {x["id"]: x for x in m["regions"]}
+        assert r["product"]["shadow"] and "1" in "".join(r["product"]["alpha_grid"])
+        assert r["photo"]["focal_source"] == "saliency"
+        # The plant sits at x = 1090..1370 of the 1600 px photo: the crop keeps it.
+        x, _, w, _ = r["photo"]["crop"]
+        assert x <= 1090 and x + w >= 1370
+        crops.add((m["size"], tuple(r["photo"]["crop"])))
+        assert r["logo"]["variant"] == "dark"  # a light plate under the logo
+        checks = {f["check"] for f in r["headline"]["findings"]}
+        assert {"geometry.covers_product"} <= checks
+    # The same size crops the same in every locale.
+    assert len(crops) == 2
