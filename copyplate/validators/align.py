@@ -385,7 +385,6 @@ class Aligner:
             got = [self.steps(line, lang, t, height, raw) for line in ordered]
             steps = Steps(
                 [d for s, _ in got for d in s.probs],
-                [span for s, _ in got for span in s.spans],
                 " | ".join(s.text.strip() for s, _ in got),
             )
             owner = [k for k, (s, _) in enumerate(got) for _ in s.probs]
@@ -456,7 +455,7 @@ class Aligner:
         best = 0.0
         for height, raw in SETTINGS[:3]:
             got = [self.steps(img, lang, second, height, raw)[0] for img in lines]
-            joined = Steps([d for s in got for d in s.probs], [x for s in got for x in s.spans], "")
+            joined = Steps([d for s in got for d in s.probs], "")
             aligned = _align(joined, run_units, second, free_runs=False, framed=True)
             if aligned is None or aligned.extra >= MAX_EXTRA:
                 continue

@@ -174,22 +174,20 @@ def tables(path: Path) -> Tables:
 
 @dataclass(frozen=True)
 class Steps:
-    """Per timestep: the classes tesseract listed ({output index: p}) and the x-range of
-    the image the step covers (interpolated across its word's box)."""
+    """Per timestep, the classes tesseract listed ({output index: p}); and its reading."""
 
     probs: list[dict[int, float]]
-    spans: list[tuple[float, float]]
     text: str
 
 
-_WORD = re.compile(r"<span class='ocrx_word'[^>]*title='bbox (\d+) (\d+) (\d+) (\d+)")
+_WORD = re.compile(r"<span class='ocrx_word'[^>]*title='bbox (\d+) ")
 _CHOICE = re.compile(r"x_confs (\d+)'>(.*?)</span>")
 
 
 def parse_hocr(hocr: str, t: Tables, text: str) -> Steps:
     """The timesteps of a line read with `lstm_choice_mode=1`, in image order."""
     starts = list(_WORD.finditer(hocr))
-    words: list[tuple[int, int, list[dict[int, float]]]] = []
+    words: list[tuple[int, list[dict[int, float]]]] = []
     for k, m in enumerate(starts):
         body = hocr[m.end() : starts[k + 1].start() if k + 1 < len(starts) else len(hocr)]
         steps: list[dict[int, float]] = []
@@ -201,15 +199,9 @@ def parse_hocr(hocr: str, t: Tables, text: str) -> Steps:
                 for i in (t.null,) if idx is None else (idx,):
                     d[i] = max(d.get(i, 0.0), int(p) / 100.0)
             steps.append(d)
-        words.append((int(m.group(1)), int(m.group(3)), steps))
+        words.append((int(m.group(1)), steps))
     words.sort(key=lambda w: w[0])  # image order, also for right-to-left lines
-    probs: list[dict[int, float]] = []
-    spans: list[tuple[float, float]] = []
-    for x0, x1, steps in words:
-        w = (x1 - x0) / max(1, len(steps))
-        spans += [(x0 + i * w, x0 + (i + 1) * w) for i in range(len(steps))]
-        probs += steps
-    return Steps(probs, spans, text)
+    return Steps([d for _, steps in words for d in steps], text)
 
 
 def fit_line(img: Image.Image, height: int, pad: float) -> Image.Image:
