@@ -365,9 +365,9 @@ class Aligner:
         self, lines: Sequence[Image.Image], expected: str, lang: str, rtl: bool, sure: str = ""
     ) -> Score | None:
         """The best of `SETTINGS` for `expected` over `lines` (black on white, top to
-        bottom); None when the model cannot score most of the copy, or does not know a
-        character of `sure`. Characters of `sure` (a price's currency sign and decimal
-        marks, which look alike) need p >= `SURE_P`."""
+        bottom); None when the model cannot score most of the copy. Characters of `sure` (a
+        price's currency sign and decimal marks, which look alike) need p >= `SURE_P`; one
+        the model does not know is left to the caller (`Score.unverified`)."""
         t = self.tables(lang)
         if t is None:
             return None
@@ -394,7 +394,7 @@ class Aligner:
             per_unit = list(aligned.per_unit)
             for k, where in aligned.free.items():
                 per_unit[k] = self._verify_run(
-                    units, k, where, steps, owner, [img for _, img in got], sure
+                    units, k, where, owner, [img for _, img in got], sure
                 )
             # scaled so that SURE_P on a `sure` character counts as MIN_P
             per_unit = [
@@ -432,7 +432,6 @@ class Aligner:
         units: Sequence[Unit],
         k: int,
         where: list[int],
-        steps: Steps,
         owner: list[int],
         images: list[Image.Image],
         sure: str,
