@@ -67,7 +67,6 @@ class Score:
     weak: list[str] = field(default_factory=list)
     setting: tuple[int, bool] = (0, False)
     unverified: list[str] = field(default_factory=list)  # wildcards the caller must judge
-    tried: list[tuple[int, bool, float, float, int, float]] = field(default_factory=list)
 
     def describe(self) -> str:
         h, raw = self.setting
@@ -380,7 +379,6 @@ class Aligner:
         # visual order of a right-to-left paragraph runs from its last line to its first
         ordered = list(lines[::-1] if rtl else lines)
         best: Score | None = None
-        tried: list[tuple[int, bool, float, float, int, float]] = []
         for height, raw in SETTINGS:
             got = [self.steps(line, lang, t, height, raw) for line in ordered]
             steps = Steps(
@@ -411,20 +409,8 @@ class Aligner:
                 best.min_p - best.extra,
             ):
                 best = score
-            tried.append(
-                (
-                    height,
-                    raw,
-                    round(min_p, 2),
-                    round(float(aligned.extra), 2),
-                    len(weak),
-                    round(float(np.median(scored)) if scored else 0.0, 2),
-                )
-            )
             if score.ok:
                 break
-        if best is not None:
-            best.tried = tried
         return best
 
     def _verify_run(

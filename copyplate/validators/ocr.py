@@ -44,7 +44,7 @@ from copyplate.validators.align import Aligner, Score, visual
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
 from copyplate.validators.imaging import region_mask, runs, text_rect, without_holder
 from copyplate.validators.readnorm import normalise
-from copyplate.validators.reference import compare, named_faces
+from copyplate.validators.reference import Comparison, compare, named_faces
 from copyplate.validators.symbols import CURRENCY_SIGNS, is_symbol
 
 TESS_LANG = {
@@ -539,13 +539,19 @@ class OcrValidator:
         # A price's digits may read better with English; its sign must be one the model
         # knows, read with near certainty, as must its decimal and group marks.
         price = region.kind == "price"
-        # Where the manifest names fonts this machine has, the copy rendered in them is the
-        # authority on a price's form (￥ or ¥ read alike), as in `_price`.
+        # The rendered reference (the copy set in the fonts the manifest names and this
+        # machine has), rendered once and only when asked for.
+        rendered: list[Comparison | None] = []
+
+        def reference() -> Comparison | None:
+            if not rendered:
+                rendered.append(compare(asset, region) if named_faces(region) else None)
+            return rendered[0]
+
+        # It is the authority on a price's form (￥ or ¥ read alike), as in `_price`.
         tongues = [langs[-1], "eng"] if price and langs[-1] != "eng" else langs[-1:]
-        if price and named_faces(region):
-            second = compare(asset, region)
-            if second is not None and not second.ok:
-                tongues = []
+        if price and (ref := reference()) is not None and not ref.ok:
+            tongues = []
         for lang in tongues:
             sure = CURRENCY_SIGNS + ".,٫٬" if price else ""
             lines = crops[1:] or crops[:1]
@@ -562,8 +568,7 @@ class OcrValidator:
         # The rendered reference vouches only for copy in fonts the manifest names and this
         # machine has: copy a model generated, or drawn by a tool in a face we do not know,
         # must read back.
-        known = not region.m.generated and bool(named_faces(region))
-        second = compare(asset, region) if known else None
+        second = reference() if not region.m.generated else None
         if second is not None and second.ok:
             return [
                 self._pass(
