@@ -42,6 +42,7 @@ from copyplate.errors import MissingCapability
 from copyplate.findings import Finding
 from copyplate.validators.align import Aligner, Score, visual
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
+from copyplate.validators.fontmatch import FaceMatch, match_installed
 from copyplate.validators.imaging import region_mask, runs, text_rect, without_holder
 from copyplate.validators.readnorm import normalise
 from copyplate.validators.reference import Comparison, compare, named_faces
@@ -323,6 +324,18 @@ def has_holder(asset: AssetView, region: RegionSpec) -> bool:
     return bool((holder_free_mask(asset, region) != region_mask(asset, region)).any())
 
 
+def text_mask(asset: AssetView, region: RegionSpec, holder_free: bool) -> NDArray[np.bool_]:
+    """The glyph mask around the copy (`text_rect`), with a holder's edges taken out when
+    `holder_free`."""
+    rect = text_rect(asset, region, pad=max(4, int((region.m.font_px or 24) // 3)))
+    if not holder_free:
+        return region_mask(asset, region, rect)
+    return holder_free_mask(asset, region)[
+        rect.y - region.box.y : rect.bottom - region.box.y,
+        rect.x - region.box.x : rect.right - region.box.x,
+    ]
+
+
 def prepared(
     asset: AssetView, region: RegionSpec, scale_to: float = 40.0, holder_free: bool = False
 ) -> list[Image.Image]:
@@ -332,14 +345,7 @@ def prepared(
     only hints for the scale, used when they agree with what the pixels show. With
     `holder_free`, the edges of a card or pill behind the copy are taken out first."""
     px = float(region.m.font_px or 0) or None
-    rect = text_rect(asset, region, pad=max(4, int((px or 24) // 3)))
-    if holder_free:
-        mask = holder_free_mask(asset, region)[
-            rect.y - region.box.y : rect.bottom - region.box.y,
-            rect.x - region.box.x : rect.right - region.box.x,
-        ]
-    else:
-        mask = region_mask(asset, region, rect)
+    mask = text_mask(asset, region, holder_free)
     bands = line_bands(mask)
     if px is None or (region.m.lines is not None and len(region.m.lines) != len(bands)):
         heights = sorted(b - a for a, b in bands) or [0]
@@ -582,6 +588,16 @@ class OcrValidator:
                     },
                 )
             ]
+        # Copy drawn elsewhere in a face installed here: find the face and compare glyphs.
+        if not region.m.generated and (found := self._installed_face(asset, region, best)):
+            return [
+                self._pass(
+                    region,
+                    best,
+                    f"{found.describe()} (tesseract read {best.strip()[:80]!r})",
+                    extra={"second_opinion": "installed-face", "face": found.face.label},
+                )
+            ]
         where = None
         detail = diff_words(best, expected)
         if second is not None:
@@ -607,6 +623,12 @@ class OcrValidator:
                 extra={"readings": [r.strip() for r in readings]},
             )
         ]
+
+    @staticmethod
+    def _installed_face(asset: AssetView, region: RegionSpec, read: str) -> FaceMatch | None:
+        mask = text_mask(asset, region, has_holder(asset, region))
+        rtl = region.direction == "rtl"
+        return match_installed(mask, line_bands(mask), region.text, region.locale, rtl, read)
 
     @staticmethod
     def _price(asset: AssetView, region: RegionSpec, want: str) -> tuple[str, str] | None:

@@ -1,0 +1,399 @@
+"""A second opinion for copy set in a face the manifest does not name: find the installed
+face that drew it, render the expected copy in that face, and compare glyphs.
+
+A banner made by another tool on the same machine (a designer's Pillow script, an HTML
+template rendered by chromium, a Pango layout) is set in one of the fonts installed here,
+and the recogniser misreads glyphs it has never seen in that face (Thai ช as ซ, a nukta
+missed, Arabic-Indic digits dropped in a right-to-left line). The expected copy rendered
+in the same face at the same size says whether the image holds exactly those glyphs; a
+different letter, digit, sign or word leaves ink one rendering has and the other lacks.
+
+The faces are those fontconfig lists for the locale's language. They are shortlisted by
+the shape of the expected copy (ink width against height, line by line) before any glyph
+is compared, so a region costs a few renderings, not one per installed font.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import shutil
+import subprocess
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, ImageFont
+
+from copyplate.fonts import FontFace
+from copyplate.textlayout import BIDI_CONTROLS, TextSetter, load_font
+from copyplate.validators.readnorm import normalise
+from copyplate.validators.reference import Placement, match_line, render_line
+
+# Font files Pillow's FreeType renders the way other tools do (not Type 1, not bitmaps).
+_OUTLINE = (".ttf", ".otf", ".ttc", ".otc")
+# Rendering size used to compare the shapes of candidate faces.
+_PROBE_PX = 64
+# Candidates compared glyph by glyph, nearest shape first; a face further than this from
+# the image's proportions (log ratio, about 12%) is not the face that drew it.
+SHORTLIST = 6
+MAX_SHAPE_ERROR = 0.12
+# A line matches when its glyphs correlate at least this well and no difference is bigger
+# than a stroke (`reference.match_line`), as the rendered reference asks of named fonts.
+MIN_SCORE = 0.8
+# The same for glyph boxes, which side bearings make a few percent wider than the ink.
+ROUGH_ERROR = 0.15
+# At most this many faces are rendered to measure their ink (Latin copy has hundreds of
+# candidates; a Thai or Arabic line some dozens).
+PROBED = 200
+# Line break choices tried per face, for copy the image sets on several lines.
+BREAKS = 3
+
+
+@dataclass(frozen=True)
+class FaceMatch:
+    face: FontFace
+    px: int
+    scores: list[float]
+
+    def describe(self) -> str:
+        return (
+            f"glyphs match the expected copy rendered in the installed face {self.face.label} "
+            f"at {self.px} px (correlation {min(self.scores):.2f})"
+        )
+
+
+def _fc_lang(locale: str) -> str:
+    lang, _, rest = locale.lower().partition("-")
+    return f"zh-{rest}" if lang == "zh" and rest in ("cn", "tw", "hk") else lang
+
+
+@functools.lru_cache(maxsize=256)
+def installed_faces(locale: str, chars: str = "") -> tuple[FontFace, ...]:
+    """Outline faces fontconfig says support the locale's language and have `chars`."""
+    exe = shutil.which("fc-list")
+    if exe is None:
+        return ()
+    want = sorted({ord(c) for c in chars if not c.isspace() and c not in BIDI_CONTROLS})
+    charset = ":charset=" + " ".join(f"{cp:x}" for cp in want) if want else ""
+    out = subprocess.run(
+        [
+            exe,
+            f":lang={_fc_lang(locale)}{charset}",
+            "--format",
+            "%{file}\t%{index}\t%{family}\t%{style}\n",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    ).stdout
+    faces: dict[tuple[str, int], FontFace] = {}
+    for line in out.splitlines():
+        parts = line.split("\t")
+        if len(parts) != 4 or not parts[1].isdigit() or not parts[0].lower().endswith(_OUTLINE):
+            continue
+        fam = parts[2].split(",")[0].strip()
+        style = parts[3].split(",")[0].strip()
+        key = (parts[0], int(parts[1]))
+        faces.setdefault(key, FontFace(Path(parts[0]), key[1], fam, style))
+    return tuple(sorted(faces.values(), key=lambda f: (str(f.path), f.index)))
+
+
+def _direction(rtl: bool) -> str:
+    return "rtl" if rtl else "ltr"
+
+
+@functools.lru_cache(maxsize=16384)
+def _rough(face: FontFace, text: str, rtl: bool, lang: str) -> tuple[float, float] | None:
+    """Width and height of `text`'s glyph boxes in `face` at `_PROBE_PX`: a tenth of the
+    cost of `_probe`, a few percent wider (side bearings)."""
+    try:
+        x0, y0, x1, y1 = load_font(face, _PROBE_PX).getbbox(
+            text, direction=_direction(rtl), language=lang
+        )
+    except (OSError, ValueError):
+        return None
+    return (float(x1 - x0), float(y1 - y0)) if x1 > x0 and y1 > y0 else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _probe(face: FontFace, text: str, rtl: bool, lang: str) -> tuple[float, float] | None:
+    """Ink width and height of `text` set in `face` at `_PROBE_PX`."""
+    try:
+        font: ImageFont.FreeTypeFont = load_font(face, _PROBE_PX)
+        mask = font.getmask(text, "L", direction=_direction(rtl), language=lang)
+    except (OSError, ValueError):
+        return None
+    ink = _ink(mask)
+    return (float(ink.shape[1]), float(ink.shape[0])) if ink.size else None
+
+
+def _ink(mask: Any) -> NDArray[np.float32]:
+    """A Pillow glyph mask (an imaging core) as coverage 0..1, cropped to its definite ink."""
+    arr = np.asarray(Image.Image()._new(mask), dtype=np.float32) / 255.0
+    ys, xs = (arr >= 0.5).nonzero()
+    if len(xs) == 0:
+        return arr[:0, :0]
+    return arr[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+
+
+def _resemblance(
+    face: FontFace, text: str, px: int, rtl: bool, lang: str, actual: NDArray[np.float32]
+) -> float:
+    """How well `text` set in `face` at `px` correlates with `actual`, wherever it sits."""
+    try:
+        font = load_font(face, px)
+        ref = _ink(font.getmask(text, "L", direction=_direction(rtl), language=lang))
+    except (OSError, ValueError):
+        return 0.0
+    if ref.size == 0 or ref.shape[0] > actual.shape[0] or ref.shape[1] > actual.shape[1]:
+        return 0.0
+    res = cv2.matchTemplate(actual, ref, cv2.TM_CCOEFF_NORMED)
+    return float(res.max())
+
+
+def _tokens(text: str) -> list[str]:
+    """Where a line may break: at spaces, or between clusters in copy without spaces."""
+    if " " in text.strip():
+        return text.split()
+    out: list[str] = []
+    for ch in text:
+        if out and (unicodedata.category(ch)[0] == "M" or ch in BIDI_CONTROLS):
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
+
+
+def _line_sets(text: str, n: int) -> list[list[str]]:
+    """Every way to set `text` on `n` lines at its break opportunities (bounded)."""
+    if n == 1:
+        return [[text]]
+    toks = _tokens(text)
+    if len(toks) < n:
+        return []
+    sep = " " if " " in text.strip() else ""
+    out = []
+    for cuts in itertools.islice(itertools.combinations(range(1, len(toks)), n - 1), 400):
+        edges = [0, *cuts, len(toks)]
+        out.append([sep.join(toks[a:b]) for a, b in itertools.pairwise(edges)])
+    return out
+
+
+def _shape_error(
+    sizes: list[tuple[float, float]], probes: list[tuple[float, float]]
+) -> tuple[float, float]:
+    """How far the image's lines are from a face's rendering of them: the largest log ratio
+    of widths and heights after one common scale; and that scale (image px per probe px)."""
+    scale = sum(w for w, _ in sizes) / sum(w for w, _ in probes)
+    err = max(
+        max(abs(math.log(scale * pw / w)), abs(math.log(scale * ph / h)))
+        for (w, h), (pw, ph) in zip(sizes, probes, strict=True)
+    )
+    return err, scale
+
+
+def _fit(
+    measure: Callable[[FontFace, str, bool, str], tuple[float, float] | None],
+    face: FontFace,
+    sets: list[list[str]],
+    sizes: list[tuple[float, float]],
+    rtl: bool,
+    lang: str,
+) -> tuple[float, float, list[str]] | None:
+    """(shape error, scale, lines) of the line set that `face` sets closest to `sizes`."""
+    best: tuple[float, float, list[str]] | None = None
+    for lines in sets:
+        got = [measure(face, t, rtl, lang) for t in lines]
+        probes = [g for g in got if g is not None]
+        if len(probes) != len(got):
+            return None
+        err, scale = _shape_error(sizes, probes)
+        if best is None or err < best[0]:
+            best = (err, scale, lines)
+    return best
+
+
+def _shortlist(
+    faces: tuple[FontFace, ...],
+    sets: list[list[str]],
+    crops: list[NDArray[np.bool_]],
+    rtl: bool,
+    lang: str,
+) -> list[tuple[float, float, FontFace, list[str]]]:
+    """Up to `SHORTLIST` (resemblance, scale, face, lines), most alike first."""
+    if not faces:
+        return []
+    sizes = [(float(c.shape[1]), float(c.shape[0])) for c in crops]
+    if len(sets) > BREAKS:
+        # Where the lines break hardly depends on the face: rank the sets once.
+        ref = faces[0]
+        errs = []
+        for lines in sets:
+            got = [_rough(ref, t, rtl, lang) for t in lines]
+            probes = [g for g in got if g is not None]
+            ok = len(probes) == len(got)
+            errs.append(_shape_error(sizes, probes)[0] if ok else math.inf)
+        order = sorted(range(len(sets)), key=lambda i: errs[i])
+        sets = [sets[i] for i in order[:BREAKS]]
+    # Glyph boxes first (cheap, loose), then the ink of the faces still in the running.
+    roughly = []
+    for face in faces:
+        rough = _fit(_rough, face, sets, sizes, rtl, lang)
+        if rough is not None and rough[0] <= ROUGH_ERROR:
+            roughly.append((rough[0], face))
+    roughly.sort(key=lambda r: r[0])
+    near = []
+    for _, face in roughly[:PROBED]:
+        fine = _fit(_probe, face, sets, sizes, rtl, lang)
+        if fine is not None and fine[0] <= MAX_SHAPE_ERROR:
+            near.append((fine[1], face, fine[2]))
+    if not near:
+        return []
+    # Proportions alone leave dozens of faces; their glyphs on the longest line decide.
+    k = max(range(len(crops)), key=lambda i: sizes[i][0])
+    pad = max(4, round(sizes[k][1] / 3))
+    longest = np.pad(crops[k].astype(np.float32), pad)
+    ranked = [
+        (
+            _resemblance(face, lines[k], round(scale * _PROBE_PX), rtl, lang, longest),
+            scale,
+            face,
+            lines,
+        )
+        for scale, face, lines in near
+    ]
+    ranked.sort(key=lambda r: -r[0])
+    return ranked[:SHORTLIST]
+
+
+def match_installed(
+    mask: NDArray[np.bool_],
+    bands: list[tuple[int, int]],
+    expected: str,
+    locale: str,
+    rtl: bool,
+    rival: str = "",
+) -> FaceMatch | None:
+    """The installed face whose rendering of `expected` matches the glyphs of `mask` (the
+    region's ink, lines at `bands`) glyph for glyph, with no ink left unexplained, and
+    better than its rendering of `rival` (what a recogniser read there instead); None when
+    no face does.
+
+    A letter that differs from the expected one by less than a stroke (Thai ซ for ช, a
+    missing nukta) passes the glyph comparison in any face; the recogniser's reading of it,
+    set in the same face, then matches at least as well, and the copy fails."""
+    text = " ".join(expected.split())
+    if not bands or not text:
+        return None
+    crops = []
+    for a, b in bands:
+        band = mask[a:b]
+        cols = np.flatnonzero(band.any(axis=0))
+        rows = np.flatnonzero(band.any(axis=1))
+        if len(cols) == 0:
+            return None
+        crops.append(band[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
+    sets = _line_sets(text, len(crops))
+    if not sets:
+        return None
+    rivals = [" ".join(ln.split()) for ln in rival.splitlines() if ln.strip()]
+    if len(rivals) != len(crops):
+        rivals = [" ".join(rival.split())] if len(crops) == 1 else [""] * len(crops)
+    lang = locale.split("-")[0]
+    # The face that drew the copy is the one whose rendering correlates best; only that
+    # one is judged (trying faces until one passes would let a near face excuse a wrong
+    # letter). What was read instead must not match better in any of the candidates.
+    tried = []
+    for _, scale, face, lines in _shortlist(installed_faces(locale, text), sets, crops, rtl, lang):
+        setter = TextSetter([face], locale, "rtl" if rtl else "ltr")
+        got = [
+            _judge(crop, setter, line, scale * _PROBE_PX, other)
+            for crop, line, other in zip(crops, lines, rivals, strict=True)
+        ]
+        tried.append((sum(g.score for g in got) / len(got), face, got, lines))
+    if not tried:
+        return None
+    _, face, got, chosen = max(tried, key=lambda t: t[0])
+    for k, g in enumerate(got):
+        if not g.clean or any(t[2][k].rival >= g.score for t in tried):
+            return None
+    setter = TextSetter([face], locale, "rtl" if rtl else "ltr")
+    for crop, line, g in zip(crops, chosen, got, strict=True):
+        if not _digits_hold(crop, setter, line, g):
+            return None
+    return FaceMatch(face, got[0].px, [g.score for g in got])
+
+
+# Digits and the marks set between them, by family: a digit swapped for another of its
+# family is the rival a price most needs to beat (٢ and ٣ differ by one small tooth).
+_DIGIT_FAMILIES = ("0123456789", "٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", "०१२३४५६७८९", "๐๑๒๓๔๕๖๗๘๙")
+_MARKS = ".,٫٬"
+
+
+def _swaps(line: str) -> list[str]:
+    """`line` with one digit replaced by another of its family, or one mark by another."""
+    out = []
+    for i, c in enumerate(line):
+        family = next((f for f in _DIGIT_FAMILIES if c in f), _MARKS if c in _MARKS else "")
+        out += [line[:i] + d + line[i + 1 :] for d in family if d != c]
+    return out
+
+
+def _digits_hold(crop: NDArray[np.bool_], setter: TextSetter, line: str, got: _Judged) -> bool:
+    """Whether `line` matches better than every `_swaps` of it, in the face that matched."""
+    actual = np.pad(crop.astype(np.float32), max(4, round(got.px / 4)))
+    for other in _swaps(line):
+        if setter.assign(other)[1]:
+            continue
+        if match_line(actual, render_line(setter, other, got.px, pad=0), got.px).score >= got.score:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class _Judged:
+    score: float  # best correlation of the expected line over the sizes tried
+    px: int
+    clean: bool  # no glyph differs and no ink is left unexplained at that size
+    rival: float  # best correlation of what was read instead (0 when nothing to compare)
+
+
+def _judge(
+    crop: NDArray[np.bool_], setter: TextSetter, line: str, nominal: float, rival: str
+) -> _Judged:
+    """`line` and `rival` set at sizes around `nominal` and compared with `crop`."""
+    pad = max(4, round(nominal / 4))
+    actual = np.pad(crop.astype(np.float32), pad)
+    sizes = [px for px in sorted({round(nominal) + d for d in (0, -1, 1)}) if px >= 6]
+    best = _Judged(0.0, sizes[0] if sizes else 0, False, 0.0)
+    for px in sizes:
+        placed = match_line(actual, render_line(setter, line, px, pad=0), px)
+        if placed.score > best.score:
+            best = _Judged(placed.score, px, _explained(actual, placed, px), 0.0)
+    if not rival or normalise(rival) == normalise(line):
+        return best
+    if setter.assign(rival)[1]:
+        return best  # the face cannot set what was read: another candidate may
+    seen = max(match_line(actual, render_line(setter, rival, px, pad=0), px).score for px in sizes)
+    return _Judged(best.score, best.px, best.clean, seen)
+
+
+def _explained(actual: NDArray[np.float32], placed: Placement, px: int) -> bool:
+    """Whether the placed rendering matches well, differs nowhere by more than a stroke
+    and leaves no ink of the image unexplained."""
+    if placed.score < MIN_SCORE or placed.blobs:
+        return False
+    k = max(3, px // 4)
+    covered = cv2.dilate(placed.placed.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
+    stray = ((actual >= 0.65) & ~covered).astype(np.uint8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(stray, connectivity=8)
+    min_area = max(10, round((px * 0.2) ** 2))
+    return not any(s[cv2.CC_STAT_AREA] >= min_area for s in stats[1:])

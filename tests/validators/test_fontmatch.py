@@ -1,0 +1,140 @@
+"""The installed-face second opinion: copy another tool set in an installed font the
+manifest does not name is matched glyph for glyph; a changed letter, digit, sign or word
+is not, whichever face is tried."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from copyplate.fonts import coverage
+from copyplate.pipeline.verify import verify_manifest
+from copyplate.validators.fontmatch import FaceMatch, _line_sets, installed_faces, match_installed
+from copyplate.validators.ocr import line_bands
+
+DEJAVU_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+LOMA = "/usr/share/fonts/truetype/tlwg/Loma.ttf"
+LOHIT = "/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf"
+SERIF = "/usr/share/fonts/truetype/freefont/FreeSerifBold.ttf"
+
+
+def _mask(font_file: str, lines: list[str], px: int, rtl: bool, lang: str) -> np.ndarray:
+    """The ink of `lines` drawn by Pillow (Raqm) in `font_file`, as a glyph mask."""
+    if not Path(font_file).is_file():
+        pytest.skip(f"{font_file} is not installed (make setup)")
+    font = ImageFont.truetype(font_file, px, layout_engine=ImageFont.Layout.RAQM)
+    img = Image.new(
+        "L", (40 + px * max(len(t) for t in lines), 40 + int(px * 1.6) * len(lines)), 255
+    )
+    d = ImageDraw.Draw(img)
+    for i, t in enumerate(lines):
+        d.text(
+            (20, 20 + int(px * 1.6) * i),
+            t,
+            font=font,
+            fill=0,
+            direction="rtl" if rtl else "ltr",
+            language=lang,
+        )
+    return np.asarray(img) < 128
+
+
+def _match(
+    font_file: str, drawn: list[str], expected: str, locale: str, rtl: bool = False, read: str = ""
+) -> FaceMatch | None:
+    mask = _mask(font_file, drawn, 44, rtl, locale.split("-")[0])
+    return match_installed(mask, line_bands(mask), expected, locale, rtl, read)
+
+
+AR_PRICE = "\u200f١٬٢٩٩٫٥٠\u00a0ر.س.\u200f"
+
+
+def test_arabic_indic_digits_match_in_the_face_that_drew_them() -> None:
+    found = _match(DEJAVU_BOLD, [AR_PRICE], AR_PRICE, "ar-SA", rtl=True)
+    assert found is not None
+    assert found.face.path.name == "DejaVuSans-Bold.ttf"
+    assert 40 <= found.px <= 48
+
+
+@pytest.mark.parametrize(
+    "drawn",
+    [
+        "\u200f١٬٢٩٨٫٥٠\u00a0ر.س.\u200f",  # a wrong digit
+        "\u200f١٬٢٩٩٬٥٠\u00a0ر.س.\u200f",  # group mark for the decimal mark
+        "\u200f١٢٩٩٫٥٠\u00a0ر.س.\u200f",  # no group mark
+    ],
+)
+def test_a_changed_digit_or_mark_matches_no_face(drawn: str) -> None:
+    assert _match(DEJAVU_BOLD, [drawn], AR_PRICE, "ar-SA", rtl=True) is None
+
+
+def test_a_letter_a_stroke_away_is_judged_against_what_the_reader_saw() -> None:
+    # ซ differs from ช by a notch smaller than a stroke, which the glyph comparison
+    # tolerates; the reader's favourite misreading. Set in the same face, whichever of the
+    # two the image holds matches better.
+    assert _match(LOMA, ["ช้อปเลย"], "ช้อปเลย", "th-TH", read="ซ้อปเลย") is not None
+    assert _match(LOMA, ["ซ้อปเลย"], "ช้อปเลย", "th-TH", read="ซ้อปเลย") is None
+
+
+def test_a_nukta_and_an_anusvara_count() -> None:
+    want = "अभी ख़रीदें"
+    assert _match(LOHIT, [want], want, "hi-IN", read="अभी खरीदें") is not None
+    assert _match(LOHIT, [want], want, "hi-IN", read="अभी ख़रीदे") is not None
+    assert _match(LOHIT, ["अभी खरीदें"], want, "hi-IN", read="अभी खरीदें") is None
+    assert _match(LOHIT, ["अभी ख़रीदे"], want, "hi-IN", read="अभी ख़रीदे") is None
+
+
+def test_copy_on_two_lines_finds_its_break() -> None:
+    text = "Fresh picks for every room, this week only at Lumen."
+    drawn = ["Fresh picks for every room,", "this week only at Lumen."]
+    assert _match(SERIF, drawn, text, "en-US") is not None
+    assert (
+        _match(SERIF, ["Fresh picks for every room,", "this week only at Lumin."], text, "en-US")
+        is None
+    )
+    assert (
+        _match(SERIF, ["Fresh picks for every room,", "this week at Lumen."], text, "en-US") is None
+    )
+
+
+def test_an_extra_word_beside_the_copy_is_ink_left_unexplained() -> None:
+    assert _match(SERIF, ["Shop now today"], "Shop now", "en-US") is None
+
+
+def test_candidates_are_outline_faces_for_the_language() -> None:
+    faces = installed_faces("th-TH")
+    assert faces, "fontconfig lists no Thai face (make setup)"
+    assert all(f.path.suffix.lower() in (".ttf", ".otf", ".ttc", ".otc") for f in faces)
+    assert all(ord("ก") in coverage(f.path, f.index) for f in faces)
+
+
+def test_line_sets_break_at_spaces_or_between_clusters() -> None:
+    assert _line_sets("a b c", 2) == [["a", "b c"], ["a b", "c"]]
+    # a Thai vowel mark stays with its consonant
+    assert ["ช้", "อ"] in _line_sets("ช้อ", 2)
+    assert _line_sets("a b", 3) == []
+
+
+def _verify(tmp: Path, drawn: str, want: str) -> dict:
+    """`verify` of a manifest with no hints, for an Arabic price another tool drew."""
+    mask = _mask(DEJAVU_BOLD, [drawn], 48, True, "ar")
+    Image.fromarray(np.where(mask, 30, 245).astype(np.uint8)).convert("RGB").save(tmp / "a.png")
+    h, w = mask.shape
+    region = {"id": "price", "kind": "price", "box": [0, 0, w, h], "text": want}
+    region |= {"amount": "1299.50", "currency": "SAR"}
+    man = {"image": "a.png", "locale": "ar-SA", "regions": [region]}
+    (tmp / "a.json").write_text(json.dumps(man, ensure_ascii=False), encoding="utf-8")
+    (ocr,) = verify_manifest(tmp / "a.json", "a.json", only=["ocr"])["regions"][0]["findings"]
+    return ocr
+
+
+def test_verify_vouches_by_installed_face_and_still_fails_a_wrong_digit(tmp_path: Path) -> None:
+    ok = _verify(tmp_path, AR_PRICE, AR_PRICE)
+    assert ok["passed"], ok["message"]
+    assert "installed face DejaVu Sans Bold" in ok["message"]
+    bad = _verify(tmp_path, AR_PRICE.replace("٢", "٣"), AR_PRICE)
+    assert not bad["passed"], bad["message"]
