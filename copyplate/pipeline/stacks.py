@@ -89,42 +89,42 @@ def _padded(shape: str, block_w: int, block_h: int, slack: int) -> tuple[int, in
 def _measure(
     ctx: RenderContext, region: TextLike, cap: int, box: Rect, vertical: bool
 ) -> Item | None:
-    """The region set by the typesetter in `box` with its type capped at `cap`; None when
-    its copy does not fit there even at min_font_px."""
-    size = ctx.size
+    """The region set by the typesetter in `box` with its type capped at `cap`, and the
+    box it needs; None when its copy does not fit there even at min_font_px."""
     shape = _shape(region)
-    if shape != "none" and vertical:
-        # A badge or button is as tall as its type needs: measured in a box of that
-        # height (its padding grows with its height), not in the whole group.
-        # Room for scripts whose line box is taller than the em (Arabic, Thai: ~1.6 em).
-        lines = region.max_lines * cap * max(region.line_height, 1.6)
+    boxes = [box]
+    if shape != "none":
+        # A badge or button is as tall as its type needs: measured first in a box of about
+        # that height (its padding grows with its height), not in the whole group. Two em
+        # a line leaves room for scripts whose line box is taller than the em (Arabic).
+        lines = region.max_lines * cap * max(region.line_height, 2.0)
         _, tall = _padded(shape, 1, int(lines) + 1, 0)
-        box = Rect(box.x, box.y, box.w, min(box.h, tall))
-    layer = renderer_for(region.kind, "typeset").render(_placed(region, box, size, cap), ctx)
-    px = layer.meta.get("font_px")
-    block = layer.meta.get("text_bbox")
-    if not isinstance(px, int) or not block:
+        if tall < box.h:
+            boxes.insert(0, Rect(box.x, box.y, box.w, tall))
+    for area in boxes:
+        layer = renderer_for(region.kind, "typeset").render(
+            _placed(region, area, ctx.size, cap), ctx
+        )
+        px = layer.meta.get("font_px")
+        block = layer.meta.get("text_bbox")
+        if isinstance(px, int) and block:
+            break
+    else:
         return None
     bx, by, bw, bh = (int(v) for v in block)
     # The block's advance box, widened to the ink where marks or bearings overhang it.
     x0, y0, x1, y1 = bx, by, bx + bw, by + bh
     if shape == "none" and (ink := layer.image.getchannel("A").getbbox()) is not None:
-        x0, y0 = min(x0, box.x + ink[0]), min(y0, box.y + ink[1])
-        x1, y1 = max(x1, box.x + ink[2]), max(y1, box.y + ink[3])
+        x0, y0 = min(x0, area.x + ink[0]), min(y0, area.y + ink[1])
+        x1, y1 = max(x1, area.x + ink[2]), max(y1, area.y + ink[3])
     # A little room beyond the measured block: the final box must not make the
     # typesetter's one-pixel ink margin cost the region a size.
     slack = max(2, px // 8)
-    if vertical:
-        w, h = _padded(shape, x1 - x0, y1 - y0, slack)
-        return Item(region, px, box.w if shape == "none" else min(w, box.w), h)
-    # A row's regions are as tall as the group: a shape's padding follows that height.
-    w = x1 - x0 + 2 + slack
-    for _ in range(32):
-        left, _, right, _ = text_area(shape, (w, box.h))
-        if w >= (need := x1 - x0 + left + right + 2 + slack):
-            break
-        w = need
-    return Item(region, px, min(w, box.w), box.h)
+    w, h = _padded(shape, x1 - x0, y1 - y0, slack)
+    if shape != "none":  # a badge hugs its copy both ways
+        return Item(region, px, min(w, box.w), min(h, box.h))
+    # Bare copy spans the group across the stack (its own align and valign place it).
+    return Item(region, px, box.w, h) if vertical else Item(region, px, w, box.h)
 
 
 def _caps(members: Sequence[TextLike], percent: int) -> list[int]:
@@ -163,16 +163,20 @@ def _arrange(
     items = measure(_caps(members, 100))
     if isinstance(items, str):
         raise StackFitError(
-            f"{where}: region {items!r} does not fit the stack's "
-            f"{'width' if vertical else 'height'} even at its min_font_px; expected a wider "
-            "box or shorter copy"
+            f"{where}: region {items!r} does not fit the stack's box even at its "
+            "min_font_px; expected a larger box or shorter copy"
         )
     if extent(items) > avail:
         # Shrink only now: the largest share of every max_font_px (each kept at or above
         # its min) at which the whole stack fits. Smaller caps never need more room.
         smallest = measure(_caps(members, 0))
-        if isinstance(smallest, str) or extent(smallest) > avail:
-            need = "?" if isinstance(smallest, str) else extent(smallest) + gap * (len(members) - 1)
+        if isinstance(smallest, str):
+            raise StackFitError(
+                f"{where}: region {smallest!r} does not fit the stack's box even at its "
+                "min_font_px; expected a larger box or shorter copy"
+            )
+        if extent(smallest) > avail:
+            need = extent(smallest) + gap * (len(members) - 1)
             raise StackFitError(
                 f"{where}: {', '.join(r.id for r in members)} need {need} px along the stack "
                 f"with every region at its min_font_px, the box has {main} px; expected a "
@@ -206,7 +210,12 @@ def _arrange(
             rect = Rect(x, group.y + cursor, it.w, it.h)
             step = it.h
         else:
-            rect = Rect(group.x + cursor, group.y, it.w, it.h)
+            y = group.y
+            if it.h < group.h:  # a badge or button: placed by its own vertical alignment
+                y += {"top": 0, "middle": (group.h - it.h) // 2, "bottom": group.h - it.h}[
+                    it.region.valign
+                ]
+            rect = Rect(group.x + cursor, y, it.w, it.h)
             step = it.w
         if rtl:
             # Mirrored in the group: a row reads right to left, a badge's start is the right.

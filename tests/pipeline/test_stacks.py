@@ -142,7 +142,10 @@ def test_rtl_mirrors_a_column_badge_and_reverses_a_row(tmp_path: Path) -> None:
     assert en["head"][0].right <= en["sub"][0].x and en["sub"][0].right <= en["price"][0].x
     assert ar["head"][0].right == right
     assert ar["price"][0].right <= ar["sub"][0].x and ar["sub"][0].right <= ar["head"][0].x
-    assert all(ar[i][0].h == en[i][0].h == 150 for i in ("head", "sub", "price"))
+    # Bare copy is as tall as the row; the badge hugs its price, centred (valign middle).
+    assert all(ar[i][0].h == en[i][0].h == 150 for i in ("head", "sub"))
+    badge = ar["price"][0]
+    assert badge.h < 150 and abs((badge.y - 150) - (150 + 150 - badge.bottom)) <= 1
 
 
 def test_end_and_space_between_alignment_along_a_column(tmp_path: Path) -> None:
