@@ -49,6 +49,8 @@ class HarmonyPlan:
     caps: tuple[tuple[Key, int], ...] = ()
     bands: tuple[tuple[tuple[str, str, str], tuple[int, int]], ...] = ()
     notes: tuple[HarmonyNote, ...] = ()
+    # The px each locale in a band is set at (its own fit, capped): what `plan` shows.
+    set_px: tuple[tuple[Key, int], ...] = ()
 
     def caps_for(self, size: str, variant: str, locale: str) -> dict[str, int]:
         """region id -> cap, for one job."""
@@ -118,6 +120,7 @@ def plan_harmony(
     caps: list[tuple[Key, int]] = []
     bands: list[tuple[tuple[str, str, str], tuple[int, int]]] = []
     notes: list[HarmonyNote] = []
+    set_px: list[tuple[Key, int]] = []
     for size in sizes or [s.name for s in c.sizes]:
         # Measured with the size's type limits, as its jobs will render.
         sized = scaled_type(lc, size)
@@ -149,4 +152,8 @@ def plan_harmony(
                     for loc, px in sorted(natural.items())
                     if px > top
                 ]
-    return HarmonyPlan(tuple(caps), tuple(bands), tuple(notes))
+                set_px += [
+                    ((size, variant, region.id, loc), min(px, top))
+                    for loc, px in sorted(natural.items())
+                ]
+    return HarmonyPlan(tuple(caps), tuple(bands), tuple(notes), tuple(set_px))

@@ -179,3 +179,25 @@ def test_the_job_hash_covers_the_stack(tmp_path: Path) -> None:
     assert job_hash(a, job, "m", {}) != job_hash(b, job, "m", {})
     # Resolution is a pure function of the campaign, copy and fonts: the same every time.
     assert _boxes(a, "ar-SA") == _boxes(_campaign(tmp_path / "a2"), "ar-SA")
+
+
+@pytest.mark.slow
+def test_the_flow_sample_passes_in_its_smallest_derived_sizes(tmp_path: Path) -> None:
+    from copyplate.layouts.loader import load_campaign
+    from tests.conftest import SAMPLES
+
+    lc = load_campaign(SAMPLES / "flow-sale" / "campaign.json")
+    assert any(lc.direction(t) == "rtl" for t in lc.campaign.locales)
+    out = tmp_path / "out"
+    _, results = run_batch(lc, out, sizes=["300x250", "728x90"], plate_backend="gradient")
+    assert len(results) == 2 * len(lc.campaign.locales)
+    assert all(r.passed and not r.error for r in results), [(r.error, r.findings) for r in results]
+    boxes = {}
+    for r in results:
+        manifest = json.loads((out / r.manifest).read_text(encoding="utf-8"))
+        boxes[r.job.name] = {m["id"]: m["box"] for m in manifest["regions"]}
+        assert all(m["font_px"] >= 10 for m in manifest["regions"])  # the legible floor
+    # The leaderboard's column became a row: left to right in English, mirrored in Arabic.
+    en, ar = boxes["728x90/en-US"], boxes["728x90/ar-SA"]
+    assert en["headline"][0] < en["subline"][0] < en["price"][0] < en["cta"][0]
+    assert ar["headline"][0] > ar["subline"][0] > ar["price"][0] > ar["cta"][0]
