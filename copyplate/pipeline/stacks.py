@@ -48,11 +48,7 @@ class Item:
 
 def _shape(region: TextLike) -> str:
     """The background shape a region draws its copy inside ("none" for bare text)."""
-    if isinstance(region, CtaRegion):
-        return region.shape
-    if isinstance(region, PriceRegion):
-        return region.shape
-    return "none"
+    return region.shape if isinstance(region, CtaRegion | PriceRegion) else "none"
 
 
 def rel_box(rect: Rect, size: OutputSize) -> RelBox:

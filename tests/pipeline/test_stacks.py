@@ -129,7 +129,7 @@ def test_rtl_mirrors_a_column_badge_and_reverses_a_row(tmp_path: Path) -> None:
     en, ar = _boxes(col, "en-US"), _boxes(col, "ar-SA")
     group_right = 40 + 480
     # Column: same top-to-bottom order; the badge moves to the start of the line, right.
-    assert [ar[i][0].y < ar["price"][0].y for i in ("head", "sub")] == [True, True]
+    assert ar["head"][0].y < ar["sub"][0].y < ar["price"][0].y
     assert en["price"][0].x == 40 and ar["price"][0].right == group_right
     assert ar["head"][0].x == 40 and ar["head"][0].w == 480
 
