@@ -183,7 +183,10 @@ def _split(values: Sequence[str] | None, option: str) -> list[str] | None:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from copyplate.layouts.derive import derive_sizes, nearest_master
+    from copyplate.layouts.geometry import resolve_box
     from copyplate.layouts.loader import load_campaign
+    from copyplate.layouts.models import CtaRegion, PriceRegion, TextRegion
+    from copyplate.layouts.typescale import font_limits
     from copyplate.pipeline.plan import plan_jobs
 
     lc = load_campaign(Path(args.campaign), args.campaign)
@@ -198,15 +201,47 @@ def cmd_plan(args: argparse.Namespace) -> int:
     else:
         for j in jobs:
             _out(j.name)
-        # A derived size's layout: its master and the box each region gets there.
+        # A derived size's layout: its master, type scale, stacks and each region's box.
         for name in derived:
             size = lc.size(name)
             master = nearest_master(base, size.width, size.height)
-            _err(f"{name}: {size.width}x{size.height}, derived from {master.name!r}")
+            scale = f", type x{size.type_scale:g}" if size.type_scale < 1 else ""
+            _err(f"{name}: {size.width}x{size.height}, derived from {master.name!r}{scale}")
+            for st in lc.campaign.stacks:
+                rect = resolve_box(st.boxes.get(name, st.box), size)
+                direction = st.directions.get(name, st.direction)
+                _err(f"  stack {st.id}: {direction} in box {rect.as_list()}")
             for r in lc.campaign.regions:
-                _err(f"  {r.id}: box {lc.region_rect(r, size).as_list()}")
+                owner = lc.stack_of(r.id)
+                # A stacked region's box depends on each locale's copy: the run places it.
+                where = f"flows in stack {owner.id}" if owner else "box"
+                box = "" if owner else f" {lc.region_rect(r, size).as_list()}"
+                limits = ""
+                if isinstance(r, TextRegion | PriceRegion | CtaRegion):
+                    lo, hi = font_limits(r, size)
+                    limits = f", {lo}..{hi} px"
+                _err(f"  {r.id}: {where}{box}{limits}")
+        if args.harmony:
+            _print_harmony(lc, jobs)
         _err(f"{len(jobs)} jobs")
     return ExitCode.OK
+
+
+def _print_harmony(lc: Any, jobs: list[Any]) -> None:
+    """The harmony bands the run would plan, and the px each locale is set at in them
+    (renders each harmonised region once per locale and size: opt-in)."""
+    from copyplate.pipeline.harmony import plan_harmony
+
+    plan = plan_harmony(lc, sorted({j.size for j in jobs}), sorted({j.variant for j in jobs}))
+    if not plan.bands and not plan.notes:
+        _err("harmony: no region sets `harmony`")
+        return
+    for (size, variant, region), (low, top) in plan.bands:
+        per = [f"{k[3]} {px}" for k, px in plan.set_px if k[:3] == (size, variant, region)]
+        v = "" if variant == "default" else f"/{variant}"
+        _err(f"harmony {size}{v} {region}: {low}..{top} px: {', '.join(per)}")
+    for note in plan.notes:
+        _err(f"harmony {note.size} {note.region}: {note.locale} left out: {note.reason}")
 
 
 def _summary(report: Path, results: list[Any]) -> int:
@@ -576,6 +611,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pl.add_argument("--variants", action="append", help="comma-separated variant ids")
     pl.add_argument("--json", action="store_true")
+    pl.add_argument(
+        "--harmony",
+        action="store_true",
+        help="also show the harmony bands and the px each locale is set at (renders the copy)",
+    )
     pl.set_defaults(func=cmd_plan)
 
     r = sub.add_parser("run", help="render a campaign's assets with manifests and a report")

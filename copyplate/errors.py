@@ -109,3 +109,8 @@ class ServiceRefused(InputError):
     for, or waiting on, the same refusal once per asset."""
 
     fatal = True
+
+
+class StackFitError(RenderError):
+    """A stack's copy does not fit its group box even with every region at its
+    min_font_px: this job fails, named, instead of a region being clipped."""

@@ -79,3 +79,17 @@ def test_empty_list_options_are_refused(capsys: pytest.CaptureFixture[str]) -> N
     path = str(SAMPLES / "spring-sale" / "campaign.json")
     assert main(["plan", path, "--locales", ","]) == 2
     assert "--locales" in capsys.readouterr().err
+
+
+def test_plan_shows_a_derived_stack_its_type_scale_and_harmony_bands(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    flow = str(SAMPLES / "flow-sale" / "campaign.json")
+    assert main(["plan", flow, "--sizes", "728x90", "--locales", "en-US,ar-SA", "--harmony"]) == 0
+    err = capsys.readouterr().err
+    assert "728x90: 728x90, derived from 'landscape', type x0.1433" in err
+    assert "  stack copy: row in box [36, 9, 656, 72]" in err  # the column turned
+    assert "  headline: flows in stack copy, 10..14 px" in err
+    # Bands are planned over all the campaign's locales, listed per locale.
+    band = next(ln for ln in err.splitlines() if ln.startswith("harmony 728x90 headline: "))
+    assert "ar-SA" in band and "de-DE" in band and "en-US" in band

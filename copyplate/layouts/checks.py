@@ -3,6 +3,7 @@ canvas, colour tokens, files. Each returns Problems; none stops at the first."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterator
 
@@ -11,7 +12,7 @@ from copyplate.errors import Problem
 from copyplate.fonts import FontFace, describe_chars, uncovered
 from copyplate.gs1 import barcode_problem
 from copyplate.layouts.decks import CopyEntry
-from copyplate.layouts.geometry import canvas, safe_rect
+from copyplate.layouts.geometry import Rect, canvas, resolve_box, safe_rect
 from copyplate.layouts.jsonsource import join_pointer
 from copyplate.layouts.loader import BackendCheck, LoadedCampaign, resolve_font
 from copyplate.layouts.locales import (
@@ -27,12 +28,15 @@ from copyplate.layouts.models import (
     CtaRegion,
     ImageRegion,
     LogoRegion,
+    OutputSize,
     Price,
     PriceRegion,
     QrRegion,
+    Stack,
     TextRegion,
 )
 from copyplate.layouts.sources import did_you_mean, safe_path
+from copyplate.layouts.typescale import font_limits
 from copyplate.limits import MAX_IMAGE_PIXELS
 from copyplate.patterns import fullmatch as user_fullmatch
 
@@ -43,7 +47,7 @@ def semantic_problems(
     lc: LoadedCampaign, backend_problem: BackendCheck | None = None
 ) -> list[Problem]:
     out: list[Problem] = []
-    for rule in (_unique_ids, _colors, _fonts, _locales, _regions, _copy):
+    for rule in (_unique_ids, _colors, _fonts, _locales, _regions, _stacks, _copy):
         out.extend(rule(lc))
     if backend_problem is not None:
         out.extend(_backends(lc, backend_problem))
@@ -52,9 +56,15 @@ def semantic_problems(
 
 def _unique_ids(lc: LoadedCampaign) -> Iterator[Problem]:
     c = lc.campaign
-    for what, items in (("size", c.sizes), ("region", c.regions), ("variant", c.variants)):
+    groups = (
+        ("size", c.sizes),
+        ("region", c.regions),
+        ("variant", c.variants),
+        ("stack", c.stacks),
+    )
+    for what, items in groups:
         counts = Counter(_name(x) for x in items)
-        plural = f"{what}s" if what != "size" else "sizes"
+        plural = f"{what}s"
         for i, x in enumerate(items):
             name = _name(x)
             if counts[name] > 1:
@@ -110,6 +120,21 @@ def _regions(lc: LoadedCampaign) -> Iterator[Problem]:
     roles = sorted(c.brand.fonts)
     for i, r in enumerate(c.regions):
         base = f"/regions/{i}"
+        stack = lc.stack_of(r.id)
+        if stack is not None:
+            # The stack places the region; a box of its own would be silently ignored.
+            for ptr in ([f"{base}/box"] if r.box is not None else []) + [
+                join_pointer(f"{base}/boxes", n) for n in r.boxes
+            ]:
+                yield lc.doc.problem(
+                    ptr,
+                    f"region {r.id!r} is placed by stack {stack.id!r}; expected no box of its "
+                    "own (remove it, or take the region out of the stack)",
+                )
+        elif r.box is None:
+            yield lc.doc.problem(
+                base, f"region {r.id!r} has no 'box'; expected a box, or the region in a stack"
+            )
         for name in r.boxes:
             if name not in size_names:
                 yield lc.doc.problem(
@@ -118,6 +143,8 @@ def _regions(lc: LoadedCampaign) -> Iterator[Problem]:
                     f"(sizes: {', '.join(size_names)})",
                 )
         for size in c.sizes:
+            if stack is not None or (r.box is None and size.name not in r.boxes):
+                continue  # a stacked region's geometry is its stack's (checked there)
             rect = lc.region_rect(r, size)
             ptr = (
                 join_pointer(f"{base}/boxes", size.name) if size.name in r.boxes else f"{base}/box"
@@ -174,6 +201,96 @@ def _regions(lc: LoadedCampaign) -> Iterator[Problem]:
                 msg = _image_problem(lc, rel)
                 if msg:
                     yield lc.doc.problem(ptr, msg)
+
+
+def _stacks(lc: LoadedCampaign) -> Iterator[Problem]:
+    c = lc.campaign
+    size_names = [s.name for s in c.sizes]
+    by_id = {r.id: r for r in c.regions}
+    ids = list(by_id)
+    placed: dict[str, str] = {}  # region id -> the stack that lists it first
+    for i, st in enumerate(c.stacks):
+        base = f"/stacks/{i}"
+        for j, rid in enumerate(st.regions):
+            ptr = f"{base}/regions/{j}"
+            region = by_id.get(rid)
+            if region is None:
+                yield lc.doc.problem(
+                    ptr,
+                    f"stack {st.id!r}: unknown region {rid!r}{did_you_mean(rid, ids)} "
+                    f"(regions: {', '.join(ids)})",
+                )
+                continue
+            if rid in placed:
+                yield lc.doc.problem(
+                    ptr,
+                    f"stack {st.id!r}: region {rid!r} is already in stack {placed[rid]!r}; "
+                    "expected each region in one stack, once",
+                )
+                continue
+            placed[rid] = st.id
+            if not isinstance(region, TextLike):
+                yield lc.doc.problem(
+                    ptr,
+                    f"stack {st.id!r}: region {rid!r} is of kind {region.kind!r}; expected "
+                    f"one of {', '.join(TEXT_KINDS)} (copy that can flow)",
+                )
+        for what, keys in (("boxes", st.boxes), ("directions", st.directions)):
+            for name in keys:
+                if name not in size_names:
+                    yield lc.doc.problem(
+                        join_pointer(f"{base}/{what}", name),
+                        f"unknown size {name!r}{did_you_mean(name, size_names)} "
+                        f"(sizes: {', '.join(size_names)})",
+                    )
+        members = [r for rid in st.regions if isinstance(r := by_id.get(rid), TextLike)]
+        for size in c.sizes:
+            rect = resolve_box(st.boxes.get(size.name, st.box), size)
+            ptr = (
+                join_pointer(f"{base}/boxes", size.name) if size.name in st.boxes else f"{base}/box"
+            )
+            if not rect.inside(canvas(size)) or rect.w < 1 or rect.h < 1:
+                yield lc.doc.problem(
+                    ptr,
+                    f"stack {st.id!r} on size {size.name!r} ({size.width}x{size.height}) lies "
+                    f"outside the canvas: box is x={rect.x} y={rect.y} w={rect.w} h={rect.h} px",
+                )
+                continue
+            if not rect.inside(safe_rect(size)):
+                yield lc.doc.problem(
+                    ptr, f"stack {st.id!r} on size {size.name!r} leaves the safe area", "warning"
+                )
+            if msg := stack_room_problem(st, members, size, rect):
+                yield lc.doc.problem(ptr, msg)
+
+
+def stack_room_problem(
+    st: Stack, members: list[TextLike], size: OutputSize, rect: Rect
+) -> str | None:
+    """Why the stack's box on `size` cannot hold one line of each region at its smallest
+    type (after the size's type scale), or None. A cheap lower bound: the copy itself may
+    still need more, which the run reports per asset."""
+    if not members:
+        return None
+    direction = st.directions.get(size.name, st.direction)
+    lines = [(r.id, font_limits(r, size)[0] * r.line_height) for r in members]
+    if direction == "column":
+        gaps = st.gap * rect.h * (len(members) - 1)
+        need = sum(h for _, h in lines) + gaps
+        if need > rect.h:
+            return (
+                f"stack {st.id!r} on size {size.name!r} is {rect.h} px high; one line of each "
+                f"of {', '.join(rid for rid, _ in lines)} at its min_font_px plus the gaps needs "
+                f"{math.ceil(need)} px"
+            )
+        return None
+    for rid, h in lines:
+        if h > rect.h:
+            return (
+                f"stack {st.id!r} on size {size.name!r} is {rect.h} px high; region {rid!r} "
+                f"needs {math.ceil(h)} px for one line at its min_font_px"
+            )
+    return None
 
 
 def _backends(lc: LoadedCampaign, backend_problem: BackendCheck) -> Iterator[Problem]:

@@ -16,9 +16,18 @@ import re
 from collections.abc import Sequence
 
 from copyplate.errors import InputError
+from copyplate.layouts.checks import stack_room_problem
 from copyplate.layouts.geometry import resolve_box
 from copyplate.layouts.loader import LoadedCampaign
-from copyplate.layouts.models import CtaRegion, OutputSize, PriceRegion, SafeArea, TextRegion
+from copyplate.layouts.models import (
+    CtaRegion,
+    OutputSize,
+    PriceRegion,
+    SafeArea,
+    StackDirection,
+    TextRegion,
+)
+from copyplate.layouts.typescale import TextLike, font_limits
 
 # Common social and IAB display sizes, by the names ad and social tools use.
 PRESETS: dict[str, tuple[int, int]] = {
@@ -73,6 +82,9 @@ def derive_sizes(
                 "name": name,
                 "width": width,
                 "height": height,
+                # Type shrinks with the canvas's tighter side (never grows: a larger size
+                # keeps the limits the campaign wrote), so a banner keeps the hierarchy.
+                "type_scale": round(master.type_scale * min(1.0, sx, sy), 4),
                 "safe_area": SafeArea(
                     top=round(sa.top * sy),
                     right=round(sa.right * sx),
@@ -91,10 +103,22 @@ def derive_sizes(
     for r in lc.campaign.regions:
         boxes = dict(r.boxes)
         for name, master in masters.items():
-            boxes[name] = r.boxes.get(master.name, r.box)
+            box = r.boxes.get(master.name, r.box)
+            if box is not None:  # None: a stacked region, placed by its stack
+                boxes[name] = box
         regions.append(r.model_copy(update={"boxes": boxes}))
+    stacks = []
+    for st in lc.campaign.stacks:
+        sboxes, dirs = dict(st.boxes), dict(st.directions)
+        for size in added:
+            master = masters[size.name]
+            sboxes[size.name] = st.boxes.get(master.name, st.box)
+            dirs[size.name] = _direction_for(
+                st.directions.get(master.name, st.direction), master, size
+            )
+        stacks.append(st.model_copy(update={"boxes": sboxes, "directions": dirs}))
     campaign = lc.campaign.model_copy(
-        update={"sizes": [*lc.campaign.sizes, *added], "regions": regions}
+        update={"sizes": [*lc.campaign.sizes, *added], "regions": regions, "stacks": stacks}
     )
     out = dataclasses.replace(lc, campaign=campaign)
     for size in added:
@@ -102,17 +126,43 @@ def derive_sizes(
     return out, [s.name for s in added]
 
 
+# A stack turns (column to row, or back) when the derived canvas is at least this much
+# wider (or taller) than its master: a column written for 1200x628 has no height left in
+# 728x90 (aspect 4.2x wider), while 1920x1080 (0.9x) keeps it.
+FLIP_ASPECT = 2.0
+
+
+def _direction_for(
+    direction: StackDirection, master: OutputSize, size: OutputSize
+) -> StackDirection:
+    change = (size.width / size.height) / (master.width / master.height)
+    if direction == "column" and change >= FLIP_ASPECT:
+        return "row"
+    if direction == "row" and change <= 1 / FLIP_ASPECT:
+        return "column"
+    return direction
+
+
 def _check_fits(lc: LoadedCampaign, size: OutputSize, master: OutputSize) -> None:
-    """Each copy region's derived box holds at least one line of its smallest type."""
+    """Each copy region's derived box (or stack) holds at least one line of its smallest
+    type, after the size's type scale."""
+    where = f"--sizes {size.name}: derived from {master.name!r} ({master.width}x{master.height})"
+    advice = "add a size of that shape to the campaign or give the region a box for it"
+    by_id = {r.id: r for r in lc.campaign.regions}
     for r in lc.campaign.regions:
-        if not isinstance(r, TextRegion | PriceRegion | CtaRegion):
+        if not isinstance(r, TextRegion | PriceRegion | CtaRegion) or lc.stack_of(r.id):
             continue
-        rect = resolve_box(r.boxes[size.name], size)
-        if rect.h < r.min_font_px * r.line_height or rect.w < r.min_font_px:
+        rect = lc.region_rect(r, size)
+        lo, _ = font_limits(r, size)
+        if rect.h < lo * r.line_height or rect.w < lo:
+            scaled = f" (scaled to {size.type_scale:g})" if size.type_scale < 1 else ""
             msg = (
-                f"--sizes {size.name}: derived from {master.name!r} "
-                f"({master.width}x{master.height}), region {r.id!r} gets a {rect.w}x{rect.h} px "
-                f"box, too small for one line at its min_font_px {r.min_font_px}; add a size "
-                f"of that shape to the campaign or give the region a box for it"
+                f"{where}, region {r.id!r} gets a {rect.w}x{rect.h} px box, too small for one "
+                f"line at its min_font_px {lo}{scaled}; {advice}"
             )
             raise InputError(msg)
+    for st in lc.campaign.stacks:
+        members = [m for rid in st.regions if isinstance(m := by_id.get(rid), TextLike)]
+        rect = resolve_box(st.boxes.get(size.name, st.box), size)
+        if problem := stack_room_problem(st, members, size, rect):
+            raise InputError(f"{where}: {problem}; {advice}")

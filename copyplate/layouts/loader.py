@@ -35,6 +35,7 @@ from copyplate.layouts.models import (
     OutputSize,
     Price,
     RegionBase,
+    Stack,
 )
 from copyplate.layouts.sources import safe_path, step, validation_problems
 
@@ -77,7 +78,24 @@ class LoadedCampaign:
         raise KeyError(msg)
 
     def region_rect(self, region: RegionBase, size: OutputSize) -> Rect:
-        return resolve_box(region.boxes.get(size.name, region.box), size)
+        """The region's box on `size`. A region that a stack places and that has not been
+        placed yet (no box of its own for the size) gets the stack's whole group box: what
+        the plate calms and harmony measures in, the same for every locale."""
+        box = region.boxes.get(size.name, region.box)
+        if box is None:
+            stack = self.stack_of(region.id)
+            if stack is None:
+                msg = f"region {region.id!r} has no box and is in no stack"
+                raise KeyError(msg)
+            box = stack.boxes.get(size.name, stack.box)
+        return resolve_box(box, size)
+
+    def stack_of(self, region_id: str) -> Stack | None:
+        """The stack that lists `region_id` (the first, if a broken file lists it twice)."""
+        for stack in self.campaign.stacks:
+            if region_id in stack.regions:
+                return stack
+        return None
 
     def color(self, ref: str) -> str:
         """A colour reference (token or #hex) as #RRGGBB[AA]."""

@@ -153,6 +153,14 @@ class OutputSize(Strict):
         description="Width the channel delivers the asset at; codes must still decode there "
         "after JPEG compression. Default: the asset's own width.",
     )
+    type_scale: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description="Scales every copy region's min_font_px and max_font_px on this size "
+        "(never below the floor of 10 px, nor below a smaller min the region sets itself). "
+        "Derived sizes smaller than their master get their scale from it.",
+    )
 
 
 # --- plate ---------------------------------------------------------------------------------
@@ -305,7 +313,9 @@ BackendName = Annotated[
 
 class RegionBase(Strict):
     id: Slug
-    box: Box
+    box: Box | None = Field(
+        None, description="Required, except for a region listed in a stack (the stack places it)."
+    )
     boxes: dict[Slug, Box] = Field(
         default_factory=dict, description="Per-size overrides of `box`, keyed by size name."
     )
@@ -509,6 +519,44 @@ REGION_KINDS = ("text", "price", "cta", "qr", "barcode", "logo", "image")
 TEXT_KINDS = ("text", "price", "cta")
 
 
+StackDirection = Literal["column", "row"]
+
+
+class Stack(Strict):
+    """Flowing regions: text, price and CTA regions set one after another in a group box.
+
+    Each region takes the extent its copy needs along the stack (a headline that needs two
+    lines pushes what follows down); the type shrinks, within each region's limits, only
+    when the whole stack does not fit. A row runs right to left in right-to-left locales.
+    """
+
+    id: Slug
+    regions: list[Slug] = Field(
+        min_length=1, max_length=16, description="Region ids in reading order."
+    )
+    box: Box = Field(description="The group box the regions flow in.")
+    boxes: dict[Slug, Box] = Field(
+        default_factory=dict, description="Per-size overrides of `box`, keyed by size name."
+    )
+    direction: StackDirection = "column"
+    directions: dict[Slug, StackDirection] = Field(
+        default_factory=dict,
+        description="Per-size overrides of `direction` (derived sizes set one when their "
+        "aspect turns a column into a row or back).",
+    )
+    gap: float = Field(
+        0.04,
+        ge=0,
+        le=0.5,
+        description="Space between regions, fraction of the group box's extent along the stack.",
+    )
+    align: Literal["start", "center", "end", "space-between"] = Field(
+        "start",
+        description="Where the regions sit along the stack when there is room to spare; "
+        "start is the top of a column, and the reading start of a row (right in RTL).",
+    )
+
+
 # --- copy ----------------------------------------------------------------------------------
 
 
@@ -588,6 +636,9 @@ class Campaign(Strict):
     sizes: list[OutputSize] = Field(min_length=1, max_length=64)
     plate: Plate
     regions: list[Region] = Field(min_length=1, max_length=MAX_REGIONS)
+    stacks: list[Stack] = Field(
+        default_factory=list, max_length=MAX_REGIONS, description="Flowing groups of regions."
+    )
     locales: dict[LocaleTag, Locale] = Field(min_length=1, max_length=300)
     decks: list[Deck] = Field(default_factory=list, max_length=64)
     variants: list[Variant] = Field(

@@ -21,6 +21,7 @@ from typing import Any
 
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.layouts.models import CtaRegion, PriceRegion, TextRegion
+from copyplate.layouts.typescale import scaled_type
 from copyplate.renderers.copy.base import RenderContext, renderer_for
 
 Key = tuple[str, str, str, str]  # size, variant, region, locale
@@ -48,6 +49,8 @@ class HarmonyPlan:
     caps: tuple[tuple[Key, int], ...] = ()
     bands: tuple[tuple[tuple[str, str, str], tuple[int, int]], ...] = ()
     notes: tuple[HarmonyNote, ...] = ()
+    # The px each locale in a band is set at (its own fit, capped): what `plan` shows.
+    set_px: tuple[tuple[Key, int], ...] = ()
 
     def caps_for(self, size: str, variant: str, locale: str) -> dict[str, int]:
         """region id -> cap, for one job."""
@@ -110,21 +113,28 @@ def plan_harmony(
 ) -> HarmonyPlan:
     """The caps of every harmonised region of `sizes` x `variants` (default: all)."""
     c = lc.campaign
-    regions = [
-        r for r in c.regions if isinstance(r, TextRegion | PriceRegion | CtaRegion) and r.harmony
-    ]
-    if not regions:
+    if not any(
+        isinstance(r, TextRegion | PriceRegion | CtaRegion) and r.harmony for r in c.regions
+    ):
         return HarmonyPlan()
     caps: list[tuple[Key, int]] = []
     bands: list[tuple[tuple[str, str, str], tuple[int, int]]] = []
     notes: list[HarmonyNote] = []
+    set_px: list[tuple[Key, int]] = []
     for size in sizes or [s.name for s in c.sizes]:
+        # Measured with the size's type limits, as its jobs will render.
+        sized = scaled_type(lc, size)
+        regions = [
+            r
+            for r in sized.campaign.regions
+            if isinstance(r, TextRegion | PriceRegion | CtaRegion) and r.harmony
+        ]
         for variant in variants or [v.id for v in c.variants]:
             for region in regions:
                 assert region.harmony is not None
                 natural: dict[str, int] = {}
                 for locale in sorted(c.locales):
-                    px, why = _natural(lc, region, size, variant, locale)
+                    px, why = _natural(sized, region, size, variant, locale)
                     if px is None:
                         # The copy stage's own finding (no fit, a missing glyph) says why.
                         reason = f"{why}; left out of the band"
@@ -142,4 +152,8 @@ def plan_harmony(
                     for loc, px in sorted(natural.items())
                     if px > top
                 ]
-    return HarmonyPlan(tuple(caps), tuple(bands), tuple(notes))
+                set_px += [
+                    ((size, variant, region.id, loc), min(px, top))
+                    for loc, px in sorted(natural.items())
+                ]
+    return HarmonyPlan(tuple(caps), tuple(bands), tuple(notes), tuple(set_px))

@@ -12,11 +12,13 @@ from PIL import Image
 
 from copyplate.errors import CopyplateError
 from copyplate.layouts.loader import LoadedCampaign
+from copyplate.layouts.typescale import scaled_type
 from copyplate.pipeline.asset import RenderedAsset, plate_request, render_copy, write_asset
 from copyplate.pipeline.harmony import HarmonyPlan, harmonised
 from copyplate.pipeline.plan import Job
 from copyplate.pipeline.produce import produce
 from copyplate.pipeline.provenance import Signing
+from copyplate.pipeline.stacks import resolve_stacks
 from copyplate.renderers.openai_images import HostedSettings, activate
 from copyplate.renderers.plates.base import PlateGenerator, PlateRequest, calm_under
 from copyplate.renderers.plates.cache import PlateCache
@@ -140,12 +142,17 @@ def run_job(
     unless they are fatal (a hosted service refusing every call): those stop the batch."""
     t = time.perf_counter()
     activate(options.hosted)  # in whichever process runs the job
-    # The batch planned the caps; applying them here keeps every executor's answer equal.
+    # The size's type scale, then the caps the batch planned: applied here, in whichever
+    # process runs the job, so every executor's answer is equal.
+    lc = scaled_type(lc, job.size)
     lc = harmonised(lc, options.harmony.caps_for(job.size, job.variant, job.locale))
     try:
+        # The plate is shared by every locale of the size: it is asked for with the stacks'
+        # group boxes, before this locale's copy places the stacked regions.
         plate, info = plates.get(lc, job)
+        req = plates.request(lc, job)
+        lc = resolve_stacks(lc, job.size, job.variant, job.locale)
         if options.validate:
-            req = plates.request(lc, job)
 
             def inpaint(p: Image.Image, m: Image.Image, req: PlateRequest = req) -> Image.Image:
                 return plates.generator.inpaint(p, m, req)

@@ -47,7 +47,7 @@ def test_every_asset_passes_the_copy_stage(rendered: list[tuple[dict[str, Any], 
         if not f["passed"]
     ]
     assert not failed
-    assert len(rendered) == 17 * 3 + 6 * 2 + 4 * 2
+    assert len(rendered) == 17 * 3 + 6 * 2 + 4 * 2 + 3 * 2
 
 
 def test_manifests_follow_the_verify_contract(
