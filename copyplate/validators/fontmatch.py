@@ -327,35 +327,126 @@ def match_installed(
             return None
     setter = TextSetter([face], locale, "rtl" if rtl else "ltr")
     for crop, line, g in zip(crops, chosen, got, strict=True):
-        if not _digits_hold(crop, setter, line, g):
+        if not _lookalikes_lose(crop, setter, line, g):
             return None
     return FaceMatch(face, got[0].px, [g.score for g in got])
 
 
-# Digits and the marks set between them, by family: a digit swapped for another of its
-# family is the rival a price most needs to beat (٢ and ٣ differ by one small tooth).
-_DIGIT_FAMILIES = ("0123456789", "٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", "०१२३४५६७८९", "๐๑๒๓๔๕๖๗๘๙")
-_MARKS = ".,٫٬"
+# Characters another of their group can pass for, a dot or a stroke apart: digits of one
+# family (٢ and ٣ differ by a tooth), decimal and group marks, and letters told apart by
+# their dots or one small stroke. Each swap is a rival the expected copy must beat.
+_LOOKALIKES = (
+    "0123456789",
+    "٠١٢٣٤٥٦٧٨٩",
+    "۰۱۲۳۴۵۶۷۸۹",
+    "०१२३४५६७८९",
+    "๐๑๒๓๔๕๖๗๘๙",
+    ".,٫٬",
+    "بتثنيئ",
+    "جحخ",
+    "دذ",
+    "رز",
+    "سش",
+    "صض",
+    "طظ",
+    "عغ",
+    "فق",
+    "هة",
+    "בכ",
+    "דר",
+    "החת",
+    "וז",
+    "םס",
+    "ชซข",
+    "ดต",
+    "บป",
+    "ผฝ",
+    "พฟ",
+    "ฎฏ",
+)
+_GROUP = {c: g for g in _LOOKALIKES for c in g}
 
 
 def _swaps(line: str) -> list[str]:
-    """`line` with one digit replaced by another of its family, or one mark by another."""
-    out = []
-    for i, c in enumerate(line):
-        family = next((f for f in _DIGIT_FAMILIES if c in f), _MARKS if c in _MARKS else "")
-        out += [line[:i] + d + line[i + 1 :] for d in family if d != c]
-    return out
+    """`line` with one character replaced by a look-alike (`_LOOKALIKES`)."""
+    return [
+        line[:i] + d + line[i + 1 :]
+        for i, c in enumerate(line)
+        for d in _GROUP.get(c, "")
+        if d != c
+    ]
 
 
-def _digits_hold(crop: NDArray[np.bool_], setter: TextSetter, line: str, got: _Judged) -> bool:
-    """Whether `line` matches better than every `_swaps` of it, in the face that matched."""
-    actual = np.pad(crop.astype(np.float32), max(4, round(got.px / 4)))
+def _lookalikes_lose(crop: NDArray[np.bool_], setter: TextSetter, line: str, got: _Judged) -> bool:
+    """Whether `line` explains the image better than every `_swaps` of it, in the face that
+    matched, where the two renderings differ: the whole line's correlation hardly moves
+    for a comma against a full stop, the pixels around it do."""
+    px = got.px
+    # room for the line's whole ascent, descent and advance around the ink
+    actual = np.pad(crop.astype(np.float32), 2 * px)
+    mine = render_line(setter, line, px, pad=0, crop=False)
+    ys, xs = (mine >= 0.5).nonzero()
+    if len(xs) == 0:
+        return False
+    inked = mine[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    if inked.shape[0] > actual.shape[0] or inked.shape[1] > actual.shape[1]:
+        return False
+    res = cv2.matchTemplate(actual, inked, cv2.TM_CCORR_NORMED)
+    _, _, _, (x, y) = cv2.minMaxLoc(res)
+    origin = (y - int(ys.min()), x - int(xs.min()))  # of `mine` in `actual`
     for other in _swaps(line):
         if setter.assign(other)[1]:
             continue
-        if match_line(actual, render_line(setter, other, got.px, pad=0), got.px).score >= got.score:
+        theirs = render_line(setter, other, px, pad=0, crop=False)
+        # Another advance moves what follows: the window where they differ then reaches
+        # to the end of the line, and each is placed there on its own.
+        h, w = max(mine.shape[0], theirs.shape[0]), max(mine.shape[1], theirs.shape[1])
+        a = np.pad(mine, ((0, h - mine.shape[0]), (0, w - mine.shape[1])))
+        b = np.pad(theirs, ((0, h - theirs.shape[0]), (0, w - theirs.shape[1])))
+        if _closer(actual, a, b, origin, px) is False:
             return False
     return True
+
+
+def _closer(
+    actual: NDArray[np.float32],
+    mine: NDArray[np.float32],
+    theirs: NDArray[np.float32],
+    origin: tuple[int, int],
+    px: int,
+) -> bool | None:
+    """Whether `mine` fits `actual` better than `theirs` where the two differ; None when
+    they do not differ. Each is placed within a few pixels of `origin` by the glyphs around
+    the difference (which anchor it: a template of mostly blank paper would slide to any
+    blank spot), then judged on the differing pixels alone."""
+    # Where one has ink the other has nowhere near: what follows a glyph of another
+    # advance moves by a pixel or two, and that is not where they differ.
+    r = max(1, round(px / 32))
+    k = np.ones((2 * r + 1, 2 * r + 1), np.uint8)
+    near_mine = cv2.dilate((mine >= 0.2).astype(np.uint8), k) > 0
+    near_theirs = cv2.dilate((theirs >= 0.2).astype(np.uint8), k) > 0
+    dy, dx = (((mine >= 0.5) & ~near_theirs) | ((theirs >= 0.5) & ~near_mine)).nonzero()
+    if len(dx) == 0:
+        return None
+    m = max(2, px // 8)
+    y0, y1 = max(0, int(dy.min()) - m), min(mine.shape[0], int(dy.max()) + 1 + m)
+    x0, x1 = max(0, int(dx.min()) - m), min(mine.shape[1], int(dx.max()) + 1 + m)
+    e = max(4, px // 2)
+    cy0, cy1 = max(0, y0 - e), min(mine.shape[0], y1 + e)
+    cx0, cx1 = max(0, x0 - e), min(mine.shape[1], x1 + e)
+    s = max(2, px // 10)
+    ay0, ax0 = origin[0] + cy0 - s, origin[1] + cx0 - s
+    ay1, ax1 = origin[0] + cy1 + s, origin[1] + cx1 + s
+    if ay0 < 0 or ax0 < 0 or ay1 > actual.shape[0] or ax1 > actual.shape[1]:
+        return False
+    around = actual[ay0:ay1, ax0:ax1]
+    ssd = []
+    for r in (mine, theirs):
+        fit = cv2.matchTemplate(around, r[cy0:cy1, cx0:cx1], cv2.TM_SQDIFF)
+        _, _, (ox, oy), _ = cv2.minMaxLoc(fit)
+        here = around[oy + y0 - cy0 : oy + y1 - cy0, ox + x0 - cx0 : ox + x1 - cx0]
+        ssd.append(float(((here - r[y0:y1, x0:x1]) ** 2).sum()))
+    return ssd[0] < ssd[1]
 
 
 @dataclass(frozen=True)

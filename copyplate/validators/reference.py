@@ -110,8 +110,11 @@ def hinted_lines(region: RegionSpec) -> list[str]:
     return [region.text]
 
 
-def render_line(setter: TextSetter, text: str, px: int, pad: int) -> NDArray[np.float32]:
-    """Glyph coverage (0..1) of one line set by copyplate's own shaper, cropped to its ink."""
+def render_line(
+    setter: TextSetter, text: str, px: int, pad: int, crop: bool = True
+) -> NDArray[np.float32]:
+    """Glyph coverage (0..1) of one line set by copyplate's own shaper, cropped to its ink
+    (or, without `crop`, on the line's whole advance, ascent and descent)."""
     line = setter.shape_line(text, px)
     w = int(line.width) + 2 * pad
     h = line.ascent + line.descent + 2 * pad
@@ -130,6 +133,8 @@ def render_line(setter: TextSetter, text: str, px: int, pad: int) -> NDArray[np.
         )
         x += p.width
     arr = np.asarray(img, dtype=np.float32) / 255.0
+    if not crop:
+        return arr
     ys, xs = (arr >= 0.5).nonzero()
     if len(xs) == 0:
         return arr[:0, :0]

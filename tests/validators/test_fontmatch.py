@@ -138,3 +138,17 @@ def test_verify_vouches_by_installed_face_and_still_fails_a_wrong_digit(tmp_path
     assert "installed face DejaVu Sans Bold" in ok["message"]
     bad = _verify(tmp_path, AR_PRICE.replace("٢", "٣"), AR_PRICE)
     assert not bad["passed"], bad["message"]
+
+
+@pytest.mark.parametrize(
+    ("drawn", "want", "locale", "rtl", "face"),
+    [
+        ("₹499,00", "₹499.00", "hi-IN", False, DEJAVU_BOLD),  # a comma for the decimal point
+        ("نسوّق الآن", "تسوّق الآن", "ar-SA", True, DEJAVU_BOLD),  # one dot for two
+    ],
+)
+def test_a_look_alike_a_dot_or_a_tail_away_fails(
+    drawn: str, want: str, locale: str, rtl: bool, face: str
+) -> None:
+    assert _match(face, [want], want, locale, rtl) is not None
+    assert _match(face, [drawn], want, locale, rtl) is None
