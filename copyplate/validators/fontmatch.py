@@ -6,11 +6,15 @@ template rendered by chromium, a Pango layout) is set in one of the fonts instal
 and the recogniser misreads glyphs it has never seen in that face (Thai ช as ซ, a nukta
 missed, Arabic-Indic digits dropped in a right-to-left line). The expected copy rendered
 in the same face at the same size says whether the image holds exactly those glyphs; a
-different letter, digit, sign or word leaves ink one rendering has and the other lacks.
+different letter, digit, sign or word leaves ink one rendering has and the other lacks;
+a letter or mark that differs by less than the comparison tolerates (a dot, a comma's
+tail, a Thai notch) is told apart by setting its look-alikes too and asking which one the
+pixels where they differ agree with.
 
-The faces are those fontconfig lists for the locale's language. They are shortlisted by
-the shape of the expected copy (ink width against height, line by line) before any glyph
-is compared, so a region costs a few renderings, not one per installed font.
+The faces are those fontconfig lists with every character of the copy, shortlisted by
+the shape of the copy (ink width against height, line by line), then by how well the
+longest line correlates, so a region costs some dozens of renderings, not one per font.
+Copy in a face that is not installed here gets no opinion from this module.
 """
 
 from __future__ import annotations
@@ -69,23 +73,21 @@ class FaceMatch:
         )
 
 
-def _fc_lang(locale: str) -> str:
-    lang, _, rest = locale.lower().partition("-")
-    return f"zh-{rest}" if lang == "zh" and rest in ("cn", "tw", "hk") else lang
-
-
 @functools.lru_cache(maxsize=256)
-def installed_faces(locale: str, chars: str = "") -> tuple[FontFace, ...]:
-    """Outline faces fontconfig says support the locale's language and have `chars`."""
+def installed_faces(chars: str) -> tuple[FontFace, ...]:
+    """Outline faces that fontconfig says have every one of `chars` (not the locale's
+    language: a price in a Hindi banner may be set in a face without Devanagari)."""
     exe = shutil.which("fc-list")
     if exe is None:
         return ()
     want = sorted({ord(c) for c in chars if not c.isspace() and c not in BIDI_CONTROLS})
-    charset = ":charset=" + " ".join(f"{cp:x}" for cp in want) if want else ""
+    if not want:
+        return ()
+    charset = ":charset=" + " ".join(f"{cp:x}" for cp in want)
     out = subprocess.run(
         [
             exe,
-            f":lang={_fc_lang(locale)}{charset}",
+            charset,
             "--format",
             "%{file}\t%{index}\t%{family}\t%{style}\n",
         ],
@@ -312,7 +314,7 @@ def match_installed(
     # one is judged (trying faces until one passes would let a near face excuse a wrong
     # letter). What was read instead must not match better in any of the candidates.
     tried = []
-    for _, scale, face, lines in _shortlist(installed_faces(locale, text), sets, crops, rtl, lang):
+    for _, scale, face, lines in _shortlist(installed_faces(text), sets, crops, rtl, lang):
         setter = TextSetter([face], locale, "rtl" if rtl else "ltr")
         got = [
             _judge(crop, setter, line, scale * _PROBE_PX, other)
@@ -421,8 +423,8 @@ def _closer(
     blank spot), then judged on the differing pixels alone."""
     # Where one has ink the other has nowhere near: what follows a glyph of another
     # advance moves by a pixel or two, and that is not where they differ.
-    r = max(1, round(px / 32))
-    k = np.ones((2 * r + 1, 2 * r + 1), np.uint8)
+    reach = max(1, round(px / 32))
+    k = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
     near_mine = cv2.dilate((mine >= 0.2).astype(np.uint8), k) > 0
     near_theirs = cv2.dilate((theirs >= 0.2).astype(np.uint8), k) > 0
     dy, dx = (((mine >= 0.5) & ~near_theirs) | ((theirs >= 0.5) & ~near_mine)).nonzero()
@@ -441,11 +443,11 @@ def _closer(
         return False
     around = actual[ay0:ay1, ax0:ax1]
     ssd = []
-    for r in (mine, theirs):
-        fit = cv2.matchTemplate(around, r[cy0:cy1, cx0:cx1], cv2.TM_SQDIFF)
+    for ref in (mine, theirs):
+        fit = cv2.matchTemplate(around, ref[cy0:cy1, cx0:cx1], cv2.TM_SQDIFF)
         _, _, (ox, oy), _ = cv2.minMaxLoc(fit)
         here = around[oy + y0 - cy0 : oy + y1 - cy0, ox + x0 - cx0 : ox + x1 - cx0]
-        ssd.append(float(((here - r[y0:y1, x0:x1]) ** 2).sum()))
+        ssd.append(float(((here - ref[y0:y1, x0:x1]) ** 2).sum()))
     return ssd[0] < ssd[1]
 
 
