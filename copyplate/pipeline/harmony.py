@@ -57,6 +57,22 @@ class HarmonyPlan:
         """What of the plan changes this job's asset (its ledger hash takes it)."""
         return dict(sorted(self.caps_for(size, variant, locale).items()))
 
+    def as_json(self) -> dict[str, Any]:
+        """The plan as JSON data; `from_json` gives back an equal plan."""
+        return {
+            "caps": [[list(k), px] for k, px in self.caps],
+            "bands": [[list(k), list(b)] for k, b in self.bands],
+            "notes": [n.as_dict() for n in self.notes],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> HarmonyPlan:
+        return cls(
+            tuple(((k[0], k[1], k[2], k[3]), int(px)) for k, px in data["caps"]),
+            tuple(((k[0], k[1], k[2]), (int(b[0]), int(b[1]))) for k, b in data["bands"]),
+            tuple(HarmonyNote(**n) for n in data["notes"]),
+        )
+
 
 def harmonised(lc: LoadedCampaign, caps: dict[str, int]) -> LoadedCampaign:
     """`lc` with each capped region's max_font_px lowered to its cap (never below its

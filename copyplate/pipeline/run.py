@@ -18,9 +18,9 @@ from copyplate.fileio import is_temp_name
 from copyplate.layouts.derive import derive_sizes
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.pipeline.executors import BatchSpec, Executor, ProcessExecutor
-from copyplate.pipeline.harmony import plan_harmony
+from copyplate.pipeline.harmony import HarmonyPlan, plan_harmony
 from copyplate.pipeline.job import AssetResult, PlateSource, RunOptions
-from copyplate.pipeline.ledger import Ledger, job_hash
+from copyplate.pipeline.ledger import Ledger, job_hash, plan_hash
 from copyplate.pipeline.plan import Job, plan_jobs
 from copyplate.renderers.copy.base import backend_of, backend_problem, renderer_for
 from copyplate.renderers.openai_images import Budget, HostedSettings, activate
@@ -115,6 +115,20 @@ def prepare_out(out: Path) -> None:
         raise InputError(f"--out {out}: the folder is not writable")
 
 
+def _harmony(lc: LoadedCampaign, jobs: list[Job], ledger: Ledger, resume: bool) -> HarmonyPlan:
+    """Harmony is planned here, before any asset, over every locale of the sizes run. It
+    sets every locale's copy once per size (seconds), and the ledger hashes need it before
+    they can say a job is done: the ledger keeps the plan by its inputs' hash, so a rerun
+    with nothing to do sets no copy at all."""
+    sizes, variants = sorted({j.size for j in jobs}), sorted({j.variant for j in jobs})
+    key = "harmony:" + plan_hash(lc, sizes, variants)
+    if resume and (known := ledger.memo(key)) is not None:
+        return HarmonyPlan.from_json(known)
+    harmony = plan_harmony(lc, sizes, variants)
+    ledger.remember(key, harmony.as_json())
+    return harmony
+
+
 @dataclass
 class Batch:
     """One campaign's jobs into one output folder; resumable through its ledger."""
@@ -176,13 +190,14 @@ class Batch:
                 tally.write_text("0")
                 budget = Budget(options.max_cost, tally.resolve())
             options = dataclasses.replace(options, hosted=HostedSettings(options.prices, budget))
-        # Harmony is planned here, before any asset, over every locale of the sizes run.
-        harmony = plan_harmony(
-            lc, sorted({j.size for j in jobs}), sorted({j.variant for j in jobs})
-        )
+        ledger = Ledger(out / "ledger.sqlite")
+        try:
+            harmony = _harmony(lc, jobs, ledger, resume)
+        except BaseException:
+            ledger.close()
+            raise
         options = dataclasses.replace(options, harmony=harmony)
         spec = BatchSpec(lc.path, lc.display, backend, cache.root, out, options)
-        ledger = Ledger(out / "ledger.sqlite")
         model_id = plates.generator.model_id
         results: dict[str, AssetResult] = {}
         todo: list[Job] = []

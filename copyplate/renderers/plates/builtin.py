@@ -45,22 +45,34 @@ def _torch() -> Any:
     return require("torch")
 
 
+def _weights(model_dir: Path) -> Path:
+    weights = model_dir / "unet" / "diffusion_pytorch_model.safetensors"
+    if not weights.is_file():
+        msg = f"built-in plate model weights missing at {weights} (reinstall copyplate)"
+        raise MissingCapability(msg)
+    return weights
+
+
+@functools.lru_cache(maxsize=2)
+def weights_digest(model_dir: Path) -> str:
+    """The weights file's digest, read without torch: the model id (and so every plate
+    cache key and ledger hash) is known before, and without, loading the model, so a run
+    whose plates are all cached or whose jobs are all done never imports torch."""
+    return hashlib.sha256(_weights(model_dir).read_bytes()).hexdigest()[:12]
+
+
 @functools.lru_cache(maxsize=2)
 def _load(model_dir: Path) -> tuple[Any, dict[str, Any], str]:
     torch = _torch()
     require("diffusers")
     from diffusers import DDPMScheduler, UNet2DModel
 
-    weights = model_dir / "unet" / "diffusion_pytorch_model.safetensors"
-    if not weights.is_file():
-        msg = f"built-in plate model weights missing at {weights} (reinstall copyplate)"
-        raise MissingCapability(msg)
+    _weights(model_dir)
     unet = UNet2DModel.from_pretrained(model_dir / "unet")
     unet.eval()
     torch.set_grad_enabled(False)
     config = dict(DDPMScheduler.from_pretrained(model_dir / "scheduler").config)
-    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
-    return unet, config, digest
+    return unet, config, weights_digest(model_dir)
 
 
 def pick_mood(req: PlateRequest) -> str:
@@ -121,7 +133,7 @@ class BuiltinPlate:
     @property
     def model_id(self) -> str:
         """Weights digest and sampler: both change the plate, so both key the cache."""
-        return f"copyplate/builtin-plates@{_load(self.model_dir)[2]}+ddim{self.steps}"
+        return f"copyplate/builtin-plates@{weights_digest(self.model_dir)}+ddim{self.steps}"
 
     def _inputs(self, req: PlateRequest) -> tuple[Any, Any, Any]:
         torch = _torch()
