@@ -159,7 +159,8 @@ class Ledger:
     def remember(self, key: str, value: Any) -> None:
         with self.db:
             self.db.execute(
-                "INSERT OR REPLACE INTO memo VALUES (?, ?)", (key, json.dumps(value, sort_keys=True))
+                "INSERT OR REPLACE INTO memo VALUES (?, ?)",
+                (key, json.dumps(value, sort_keys=True)),
             )
 
     def rows(self) -> list[dict[str, Any]]:
