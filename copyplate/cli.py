@@ -209,6 +209,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity mask, which a container or
+    `taskset` narrows), not the machine's count."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no affinity masks (macOS)
+        return max(1, os.cpu_count() or 1)
+
+
 def _summary(report: Path, results: list[Any]) -> int:
     failed = [r for r in results if not r.passed]
     _err(f"{len(results) - len(failed)} of {len(results)} assets passed")
@@ -242,7 +251,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             progress=progress,
             options=options,
             plate_cache=None if args.no_plate_cache else PlateCache(args.plate_cache),
-            workers=args.workers,
+            workers=usable_cores() if args.workers is None else args.workers,
             resume=args.resume,
             executor=args.executor,
             ray_address=args.ray_address,
@@ -588,7 +597,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated size names, WxH or presets (derived from the nearest size)",
     )
     r.add_argument("--plate-backend", help="plate generator, overriding the campaign's model")
-    r.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    r.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default: the cores this process may use)",
+    )
     r.add_argument(
         "--executor",
         choices=("local", "ray"),

@@ -26,7 +26,7 @@ from copyplate.renderers.copy.base import backend_of, backend_problem, renderer_
 from copyplate.renderers.openai_images import Budget, HostedSettings, activate
 from copyplate.renderers.plates.base import plate_generator
 from copyplate.renderers.plates.cache import PlateCache
-from copyplate.reports.assemble import build_report, write_reports
+from copyplate.reports.assemble import THUMBS, build_report, write_reports
 
 __all__ = ["AssetResult", "Batch", "RunOptions", "run_batch"]
 
@@ -62,7 +62,7 @@ def clean_stale_temp_files(folders: Sequence[Path]) -> int:
 
 def _written_folders(lc: LoadedCampaign, out: Path, cache: PlateCache) -> list[Path]:
     """The folders a run of this campaign writes files into."""
-    folders = [out, *(out / s.name for s in lc.campaign.sizes)]
+    folders = [out, out / THUMBS, *(out / s.name for s in lc.campaign.sizes)]
     if cache.root.is_dir():
         folders += [d for d in cache.root.iterdir() if d.is_dir() and len(d.name) == 2]
     return folders
