@@ -143,9 +143,11 @@ class Layout:
 
 # Lines shaped in this process, per (chain, language, rtl): a Line is never changed once
 # shaped, so setters of the same copy share them. Bounded: a long-lived process (the
-# service, a 2,000-asset worker) drops the whole table rather than grow without end.
+# service, a 2,000-asset worker) drops the whole table rather than grow without end;
+# most reuse is within one asset (the fit, the balancer, the reference renderer, retries),
+# and spring-sale shapes ~230 lines an asset.
 _SHAPED: dict[tuple[tuple[FontFace, ...], str, bool], dict[tuple[str, int], Line]] = {}
-_SHAPED_MAX_LINES = 200_000
+_SHAPED_MAX_LINES = 20_000
 
 
 def _shape_cache(chain: tuple[FontFace, ...], lang: str, rtl: bool) -> dict[tuple[str, int], Line]:
