@@ -26,7 +26,11 @@ from copyplate.fonts import FontFace, FontIndex, coverage
 # Signs a recogniser may not know. Multi-letter symbols (zł, R$, ر.س.) are letters it reads.
 CURRENCY_SIGNS = "$€£¥₽₺₫₪₹฿₩₴₸₦₱₲₡₵₭₮"
 CANDIDATES = (
-    CURRENCY_SIGNS + string.ascii_letters + string.digits + "%&@#\\/|()[]{}<>?!*+=~" + "РрВвЛлđĐłŁ"
+    CURRENCY_SIGNS
+    + string.ascii_letters
+    + string.digits
+    + "%&@#\\/|()[]{}<>?!*+=~"
+    + "РрВвЛлđĐłŁ"
 )
 REFERENCE = (
     ("Noto Sans", "Regular"),
