@@ -58,20 +58,34 @@ class HarmonyPlan:
         return dict(sorted(self.caps_for(size, variant, locale).items()))
 
     def as_json(self) -> dict[str, Any]:
-        """The plan as JSON data; `from_json` gives back an equal plan."""
+        """The plan as JSON data, every field of it; `from_json` gives back an equal plan."""
         return {
-            "caps": [[list(k), px] for k, px in self.caps],
-            "bands": [[list(k), list(b)] for k, b in self.bands],
-            "notes": [n.as_dict() for n in self.notes],
+            f.name: [n.as_dict() for n in self.notes]
+            if f.name == "notes"
+            else getattr(self, f.name)
+            for f in dataclasses.fields(self)
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> HarmonyPlan:
-        return cls(
-            tuple(((k[0], k[1], k[2], k[3]), int(px)) for k, px in data["caps"]),
-            tuple(((k[0], k[1], k[2]), (int(b[0]), int(b[1]))) for k, b in data["bands"]),
-            tuple(HarmonyNote(**n) for n in data["notes"]),
-        )
+        fields: dict[str, Any] = {
+            f.name: tuple(HarmonyNote(**n) for n in data[f.name])
+            if f.name == "notes"
+            else _tuples(data[f.name])
+            for f in dataclasses.fields(cls)
+        }
+        return cls(**fields)
+
+    @classmethod
+    def shape(cls) -> str:
+        """The fields a kept plan has: part of its key, so a plan kept by a version with
+        other fields is planned again rather than read without them."""
+        return ",".join(f.name for f in dataclasses.fields(cls))
+
+
+def _tuples(value: Any) -> Any:
+    """JSON lists back into the tuples the plan is made of (it compares by value)."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
 def harmonised(lc: LoadedCampaign, caps: dict[str, int]) -> LoadedCampaign:

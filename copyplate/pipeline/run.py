@@ -121,7 +121,7 @@ def _harmony(lc: LoadedCampaign, jobs: list[Job], ledger: Ledger, resume: bool) 
     they can say a job is done: the ledger keeps the plan by its inputs' hash, so a rerun
     with nothing to do sets no copy at all."""
     sizes, variants = sorted({j.size for j in jobs}), sorted({j.variant for j in jobs})
-    key = "harmony:" + plan_hash(lc, sizes, variants)
+    key = f"harmony[{HarmonyPlan.shape()}]:{plan_hash(lc, sizes, variants)}"
     if resume and (known := ledger.memo(key)) is not None:
         return HarmonyPlan.from_json(known)
     harmony = plan_harmony(lc, sizes, variants)

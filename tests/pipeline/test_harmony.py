@@ -147,7 +147,7 @@ def test_the_plan_is_kept_in_the_ledger_and_a_rerun_uses_it(tmp_path: Path) -> N
     out = tmp_path / "out"
     run_batch(lc, out, plate_backend="gradient", options=opts)
     plan = plan_harmony(lc)
-    key = "harmony:" + plan_hash(lc, ["s"], ["default"])
+    key = f"harmony[{HarmonyPlan.shape()}]:{plan_hash(lc, ['s'], ['default'])}"
     ledger = Ledger(out / "ledger.sqlite")
     try:
         assert HarmonyPlan.from_json(ledger.memo(key)) == plan
