@@ -209,15 +209,6 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def usable_cores() -> int:
-    """The cores this process may run on (its affinity mask, which a container or
-    `taskset` narrows), not the machine's count."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # no affinity masks (macOS)
-        return max(1, os.cpu_count() or 1)
-
-
 def _summary(report: Path, results: list[Any]) -> int:
     failed = [r for r in results if not r.passed]
     _err(f"{len(results) - len(failed)} of {len(results)} assets passed")
@@ -227,6 +218,7 @@ def _summary(report: Path, results: list[Any]) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from copyplate.layouts.loader import load_campaign
+    from copyplate.pipeline.executors import usable_cores
     from copyplate.pipeline.plan import plan_jobs
     from copyplate.pipeline.run import run_batch
     from copyplate.renderers.plates.cache import PlateCache
