@@ -253,6 +253,7 @@ def _summary(report: Path, results: list[Any]) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from copyplate.layouts.loader import load_campaign
+    from copyplate.pipeline.executors import usable_cores
     from copyplate.pipeline.plan import plan_jobs
     from copyplate.pipeline.run import run_batch
     from copyplate.renderers.plates.cache import PlateCache
@@ -277,7 +278,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             progress=progress,
             options=options,
             plate_cache=None if args.no_plate_cache else PlateCache(args.plate_cache),
-            workers=args.workers,
+            workers=usable_cores() if args.workers is None else args.workers,
             resume=args.resume,
             executor=args.executor,
             ray_address=args.ray_address,
@@ -628,7 +629,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated size names, WxH or presets (derived from the nearest size)",
     )
     r.add_argument("--plate-backend", help="plate generator, overriding the campaign's model")
-    r.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    r.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default: the cores this process may use)",
+    )
     r.add_argument(
         "--executor",
         choices=("local", "ray"),

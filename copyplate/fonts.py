@@ -7,7 +7,10 @@ read once per face and cached.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import os
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -57,11 +60,60 @@ class FontFace:
 
 @functools.lru_cache(maxsize=128)
 def coverage(path: Path, index: int = 0) -> frozenset[int]:
+    # Decoding a cmap with fontTools takes ~65 ms a face (a CJK face more), and `check`,
+    # every run and every worker ask again for the same ~16 faces: the code points are kept
+    # on disk under the file's identity (path, face, size, mtime), so only a new or
+    # changed font file is read.
+    memo = _coverage_memo(path, index)
+    if memo is not None:
+        try:
+            return _unranges(memo.read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            pass  # absent or damaged: read the font
     from fontTools.ttLib import TTFont
 
     with TTFont(str(path), fontNumber=index, lazy=True) as font:
         cmap = font.getBestCmap() or {}
-    return frozenset(cmap)
+    points = frozenset(cmap)
+    if memo is not None:
+        from copyplate.fileio import write_atomic
+
+        # The memo only saves time: a read-only cache folder is not an error.
+        with contextlib.suppress(OSError):
+            write_atomic(memo, _ranges(points).encode("ascii"))
+    return points
+
+
+def _coverage_memo(path: Path, index: int) -> Path | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None  # let fontTools say what is wrong with it
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    ident = f"{path.resolve()}\0{index}\0{st.st_size}\0{st.st_mtime_ns}"
+    name = hashlib.sha256(ident.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return Path(base) / "copyplate" / "coverage" / f"{name}.txt"
+
+
+def _ranges(points: frozenset[int]) -> str:
+    """Code points as "first-last" ranges, one a line: a CJK face's 40,000 in a few KB."""
+    out: list[str] = []
+    for cp in sorted(points):
+        if out and int(out[-1].rpartition("-")[2]) == cp - 1:
+            out[-1] = f"{out[-1].partition('-')[0]}-{cp}"
+        else:
+            out.append(f"{cp}-{cp}")
+    return "\n".join(out) + "\n"
+
+
+def _unranges(text: str) -> frozenset[int]:
+    if not text.endswith("\n"):
+        raise ValueError("a truncated coverage memo")
+    points: set[int] = set()
+    for line in text.splitlines():
+        first, _, last = line.partition("-")
+        points.update(range(int(first), int(last) + 1))
+    return frozenset(points)
 
 
 def uncovered(text: str, chain: Iterable[FontFace]) -> list[str]:

@@ -141,6 +141,21 @@ class Layout:
         return seen
 
 
+# Lines shaped in this process, per (chain, language, rtl): a Line is never changed once
+# shaped, so setters of the same copy share them. Bounded: a long-lived process (the
+# service, a 2,000-asset worker) drops the whole table rather than grow without end;
+# most reuse is within one asset (the fit, the balancer, the reference renderer, retries),
+# and spring-sale shapes ~230 lines an asset.
+_SHAPED: dict[tuple[tuple[FontFace, ...], str, bool], dict[tuple[str, int], Line]] = {}
+_SHAPED_MAX_LINES = 20_000
+
+
+def _shape_cache(chain: tuple[FontFace, ...], lang: str, rtl: bool) -> dict[tuple[str, int], Line]:
+    if sum(len(d) for d in _SHAPED.values()) > _SHAPED_MAX_LINES:
+        _SHAPED.clear()
+    return _SHAPED.setdefault((chain, lang, rtl), {})
+
+
 class TextSetter:
     """Lays out and draws one piece of copy with one font chain, direction and language."""
 
@@ -154,14 +169,24 @@ class TextSetter:
         self.lang = lang
         self.rtl = direction == "rtl"
         self.hyphenator = hyphenator(lang) if hyphenate else None
-        # The fit tries many sizes and the balancer many segments of the same copy:
-        # shaping (HarfBuzz per piece) dominates, so each (text, size) is shaped once.
-        self._shaped: dict[tuple[str, int], Line] = {}
+        # The fit tries many sizes and the balancer many segments of the same copy, and
+        # the harmony plan, the copy stage, its retries and the validators' reference
+        # renderer each set the same copy again: shaping (HarfBuzz per piece) dominates,
+        # so each (chain, language, direction, text, size) is shaped once per process.
+        self._shaped = _shape_cache(tuple(chain), lang, self.rtl)
+        self._faces: dict[str, tuple[list[FontFace | None], list[str]]] = {}
 
     # -- fonts ---------------------------------------------------------------------------
 
     def assign(self, text: str) -> tuple[list[FontFace | None], list[str]]:
         """A face per character (None where no face covers it) and the uncovered characters."""
+        # Every size the fit tries shapes the same text: the faces do not depend on size.
+        got = self._faces.get(text)
+        if got is None:
+            got = self._faces[text] = self._assign(text)
+        return list(got[0]), list(got[1])
+
+    def _assign(self, text: str) -> tuple[list[FontFace | None], list[str]]:
         faces: list[FontFace | None] = [None] * len(text)
         missing: list[str] = []
         prev: FontFace | None = None

@@ -30,6 +30,9 @@ from copyplate.validators.contract import Manifest
 from copyplate.validators.manifest import parse_manifest
 
 MANIFEST_VERSION = 1
+# zlib level of asset PNGs. Level 6 spent ~260 ms an asset on a grainy 1080 px plate,
+# level 3 ~90 ms for files ~1% larger (level 1: ~70 ms, ~15% larger); README, "Speed".
+PNG_LEVEL = 3
 
 
 @dataclass
@@ -214,7 +217,9 @@ def encode_image(image: Image.Image, fmt: str, xmp: bytes | None = None) -> byte
         info = PngInfo()
         if xmp:
             info.add_itxt(XMP_KEY, xmp.decode("utf-8"))
-        image.save(buf, "PNG", icc_profile=srgb, optimize=False, compress_level=6, pnginfo=info)
+        image.save(
+            buf, "PNG", icc_profile=srgb, optimize=False, compress_level=PNG_LEVEL, pnginfo=info
+        )
     return buf.getvalue()
 
 

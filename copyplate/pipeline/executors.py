@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -21,6 +22,15 @@ from copyplate.renderers.plates.base import plate_generator
 from copyplate.renderers.plates.cache import PlateCache
 
 Finish = Callable[[AssetResult], None]
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity mask, which a container or
+    `taskset` narrows), not the machine's count."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no affinity masks (macOS)
+        return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,36 @@ class HarmonyPlan:
         """What of the plan changes this job's asset (its ledger hash takes it)."""
         return dict(sorted(self.caps_for(size, variant, locale).items()))
 
+    def as_json(self) -> dict[str, Any]:
+        """The plan as JSON data, every field of it; `from_json` gives back an equal plan."""
+        return {
+            f.name: [n.as_dict() for n in self.notes]
+            if f.name == "notes"
+            else getattr(self, f.name)
+            for f in dataclasses.fields(self)
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> HarmonyPlan:
+        fields: dict[str, Any] = {
+            f.name: tuple(HarmonyNote(**n) for n in data[f.name])
+            if f.name == "notes"
+            else _tuples(data[f.name])
+            for f in dataclasses.fields(cls)
+        }
+        return cls(**fields)
+
+    @classmethod
+    def shape(cls) -> str:
+        """The fields a kept plan has: part of its key, so a plan kept by a version with
+        other fields is planned again rather than read without them."""
+        return ",".join(f.name for f in dataclasses.fields(cls))
+
+
+def _tuples(value: Any) -> Any:
+    """JSON lists back into the tuples the plan is made of (it compares by value)."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
 
 def harmonised(lc: LoadedCampaign, caps: dict[str, int]) -> LoadedCampaign:
     """`lc` with each capped region's max_font_px lowered to its cap (never below its

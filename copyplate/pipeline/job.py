@@ -22,6 +22,8 @@ from copyplate.pipeline.stacks import resolve_stacks
 from copyplate.renderers.openai_images import HostedSettings, activate
 from copyplate.renderers.plates.base import PlateGenerator, PlateRequest, calm_under
 from copyplate.renderers.plates.cache import PlateCache
+from copyplate.reports.assemble import THUMBS
+from copyplate.reports.html import keep_thumb
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,7 @@ def run_job(
             image, layers = render_copy(lc, job, plate, copy_backend=options.copy_backend)
             asset = RenderedAsset(job, image, layers, info, plate_image=plate)
         img_path, man_path = write_asset(lc, asset, out, options.signing)
+        keep_thumb(img_path, asset.image, out / THUMBS)
     except CopyplateError as e:
         if e.fatal:
             raise

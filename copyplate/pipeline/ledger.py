@@ -34,7 +34,35 @@ CREATE TABLE IF NOT EXISTS jobs (
     error TEXT,
     updated REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+
+def plan_hash(lc: LoadedCampaign, sizes: list[str], variants: list[str]) -> str:
+    """Content hash of what a batch-wide plan (harmony) is a function of: the campaign as
+    loaded, every locale's copy (the band spans all locales), the sizes and variants run
+    and copyplate's version; the same inputs a job's hash trusts."""
+    copy = {
+        loc: {
+            k: {"amount": str(e.value.amount), "currency": e.value.currency}
+            if isinstance(e.value, Price)
+            else e.value
+            for k, e in sorted(entries.items())
+        }
+        for loc, entries in sorted(lc.copy.items())
+    }
+    blob = json.dumps(
+        {
+            "campaign": lc.campaign.model_dump(mode="json", by_alias=True, exclude={"schema_"}),
+            "copy": copy,
+            "sizes": sizes,
+            "variants": variants,
+            "copyplate": __version__,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 def job_hash(lc: LoadedCampaign, job: Job, plate_model: str, options: dict[str, Any]) -> str:
@@ -121,6 +149,18 @@ class Ledger:
                     error,
                     time.time(),
                 ),
+            )
+
+    def memo(self, key: str) -> Any:
+        """A value `remember`ed under `key` (JSON data), or None."""
+        row = self.db.execute("SELECT value FROM memo WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def remember(self, key: str, value: Any) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO memo VALUES (?, ?)",
+                (key, json.dumps(value, sort_keys=True)),
             )
 
     def rows(self) -> list[dict[str, Any]]:

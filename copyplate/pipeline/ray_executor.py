@@ -9,6 +9,7 @@ the driver, which alone writes the ledger.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import socket
 from dataclasses import dataclass
@@ -126,22 +127,36 @@ class RayExecutor:
                 ignore_reinit_error=True,
             )
         try:
-            gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
-            maker = ray.remote(num_gpus=gpus)(PlateMaker).remote(
-                spec.plate_backend, lc.campaign.gpt_image
-            )
+            maker: Any = None
             task = ray.remote(num_cpus=1)(copy_task)
             made: dict[str, Any] = {}
+            new: dict[str, Any] = {}  # plates the actor makes: cached once made
             jobs = {}
+            cache = plates.cache
             for job in todo:
                 key = plates.key(lc, job)
                 if key not in made:
-                    made[key] = maker.make.remote(plates.request(lc, job))
+                    png = cache.get_png(key) if cache else None
+                    if png is not None:
+                        # A cached plate needs no actor, so no plate model is loaded.
+                        made[key] = ray.put((png, cache.meta(key) if cache else {}))
+                    else:
+                        if maker is None:
+                            gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
+                            maker = ray.remote(num_gpus=gpus)(PlateMaker).remote(
+                                spec.plate_backend, lc.campaign.gpt_image
+                            )
+                        made[key] = new[key] = maker.make.remote(plates.request(lc, job))
                 jobs[task.remote(spec, job, made[key])] = job
             pending = list(jobs)
             while pending:
                 done, pending = ray.wait(pending, num_returns=1)
                 finish(_result(ray, done[0], jobs[done[0]]))
+            if cache is not None:
+                for key, ref in new.items():
+                    with contextlib.suppress(Exception):  # one that failed failed its jobs
+                        png, meta = ray.get(ref)
+                        cache.put_png(key, png, meta)
         finally:
             if started_here:
                 ray.shutdown()

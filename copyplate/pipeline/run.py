@@ -18,15 +18,15 @@ from copyplate.fileio import is_temp_name
 from copyplate.layouts.derive import derive_sizes
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.pipeline.executors import BatchSpec, Executor, ProcessExecutor
-from copyplate.pipeline.harmony import plan_harmony
+from copyplate.pipeline.harmony import HarmonyPlan, plan_harmony
 from copyplate.pipeline.job import AssetResult, PlateSource, RunOptions
-from copyplate.pipeline.ledger import Ledger, job_hash
+from copyplate.pipeline.ledger import Ledger, job_hash, plan_hash
 from copyplate.pipeline.plan import Job, plan_jobs
 from copyplate.renderers.copy.base import backend_of, backend_problem, renderer_for
 from copyplate.renderers.openai_images import Budget, HostedSettings, activate
 from copyplate.renderers.plates.base import plate_generator
 from copyplate.renderers.plates.cache import PlateCache
-from copyplate.reports.assemble import build_report, write_reports
+from copyplate.reports.assemble import THUMBS, build_report, write_reports
 
 __all__ = ["AssetResult", "Batch", "RunOptions", "run_batch"]
 
@@ -62,7 +62,7 @@ def clean_stale_temp_files(folders: Sequence[Path]) -> int:
 
 def _written_folders(lc: LoadedCampaign, out: Path, cache: PlateCache) -> list[Path]:
     """The folders a run of this campaign writes files into."""
-    folders = [out, *(out / s.name for s in lc.campaign.sizes)]
+    folders = [out, out / THUMBS, *(out / s.name for s in lc.campaign.sizes)]
     if cache.root.is_dir():
         folders += [d for d in cache.root.iterdir() if d.is_dir() and len(d.name) == 2]
     return folders
@@ -113,6 +113,20 @@ def prepare_out(out: Path) -> None:
         raise InputError(f"--out {out}: cannot create the folder ({e.strerror})") from None
     if not os.access(out, os.W_OK | os.X_OK):
         raise InputError(f"--out {out}: the folder is not writable")
+
+
+def _harmony(lc: LoadedCampaign, jobs: list[Job], ledger: Ledger, resume: bool) -> HarmonyPlan:
+    """Harmony is planned here, before any asset, over every locale of the sizes run. It
+    sets every locale's copy once per size (seconds), and the ledger hashes need it before
+    they can say a job is done: the ledger keeps the plan by its inputs' hash, so a rerun
+    with nothing to do sets no copy at all."""
+    sizes, variants = sorted({j.size for j in jobs}), sorted({j.variant for j in jobs})
+    key = f"harmony[{HarmonyPlan.shape()}]:{plan_hash(lc, sizes, variants)}"
+    if resume and (known := ledger.memo(key)) is not None:
+        return HarmonyPlan.from_json(known)
+    harmony = plan_harmony(lc, sizes, variants)
+    ledger.remember(key, harmony.as_json())
+    return harmony
 
 
 @dataclass
@@ -176,13 +190,14 @@ class Batch:
                 tally.write_text("0")
                 budget = Budget(options.max_cost, tally.resolve())
             options = dataclasses.replace(options, hosted=HostedSettings(options.prices, budget))
-        # Harmony is planned here, before any asset, over every locale of the sizes run.
-        harmony = plan_harmony(
-            lc, sorted({j.size for j in jobs}), sorted({j.variant for j in jobs})
-        )
+        ledger = Ledger(out / "ledger.sqlite")
+        try:
+            harmony = _harmony(lc, jobs, ledger, resume)
+        except BaseException:
+            ledger.close()
+            raise
         options = dataclasses.replace(options, harmony=harmony)
         spec = BatchSpec(lc.path, lc.display, backend, cache.root, out, options)
-        ledger = Ledger(out / "ledger.sqlite")
         model_id = plates.generator.model_id
         results: dict[str, AssetResult] = {}
         todo: list[Job] = []

@@ -68,6 +68,10 @@ def build_report(
     return report
 
 
+# Where report.html's thumbnails are kept between runs (a folder of the output).
+THUMBS = ".thumbs"
+
+
 def write_reports(out: Path, report: dict[str, Any]) -> Path:
     """report.json, junit.xml and report.html in `out`; returns the HTML's path."""
     write_atomic(
@@ -75,5 +79,5 @@ def write_reports(out: Path, report: dict[str, Any]) -> Path:
     )
     write_atomic(out / "junit.xml", junit_xml(report).encode("utf-8"))
     html = out / "report.html"
-    write_atomic(html, render_html(report, out).encode("utf-8"))
+    write_atomic(html, render_html(report, out, out / THUMBS).encode("utf-8"))
     return html

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from copyplate.layouts.loader import LoadedCampaign, load_campaign
-from copyplate.pipeline.harmony import harmonised, natural_px, plan_harmony
+from copyplate.pipeline.harmony import HarmonyPlan, harmonised, natural_px, plan_harmony
 from copyplate.pipeline.job import RunOptions
+from copyplate.pipeline.ledger import Ledger, plan_hash
 from copyplate.pipeline.run import run_batch
 from tests.conftest import SAMPLES
 from tests.renderers.copy.helpers import campaign, text_region
@@ -136,3 +137,31 @@ def test_spring_sale_is_harmonised_in_every_size() -> None:
                 assert got is not None, (size, rid, loc)
                 px.append(got)
             assert max(px) / min(px) <= 1.25, (size, rid, sorted(px))
+
+
+def test_the_plan_is_kept_in_the_ledger_and_a_rerun_uses_it(tmp_path: Path) -> None:
+    """Issue 15: a rerun takes the plan from the ledger (kept under its inputs' hash)
+    instead of setting every locale's copy again; --fresh plans anew."""
+    lc = harmony_campaign(tmp_path / "c", deck=True)
+    opts = RunOptions(validate=False)
+    out = tmp_path / "out"
+    run_batch(lc, out, plate_backend="gradient", options=opts)
+    plan = plan_harmony(lc)
+    key = f"harmony[{HarmonyPlan.shape()}]:{plan_hash(lc, ['s'], ['default'])}"
+    ledger = Ledger(out / "ledger.sqlite")
+    try:
+        assert HarmonyPlan.from_json(ledger.memo(key)) == plan
+        # The kept plan is what a rerun uses: one with a lower cap for zh-CN redoes zh-CN
+        # alone, at that cap.
+        caps = tuple((k, px - 4 if k[3] == "zh-CN" else px) for k, px in plan.caps)
+        assert caps != plan.caps
+        ledger.remember(key, HarmonyPlan(caps, plan.bands, plan.notes).as_json())
+    finally:
+        ledger.close()
+    before = manifest_px(out, "s/zh-CN")
+    _, again = run_batch(lc, out, plate_backend="gradient", options=opts)
+    reused = {r.job.locale: r.reused for r in again}
+    assert reused == {loc: loc != "zh-CN" for loc in COPY}
+    assert manifest_px(out, "s/zh-CN") == before - 4
+    _, fresh = run_batch(lc, out, plate_backend="gradient", options=opts, resume=False)
+    assert not any(r.reused for r in fresh) and manifest_px(out, "s/zh-CN") == before

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from PIL import Image
 
 from copyplate.pipeline.run import run_batch
+from copyplate.reports.assemble import THUMBS
+from copyplate.reports.html import thumb_path, thumbnail
 from tests.renderers.copy.helpers import campaign, text_region
 
 pytestmark = pytest.mark.slow  # end to end: `make test-fast` skips it
@@ -76,3 +80,19 @@ def test_html_is_self_contained_and_filterable(run_dir: Path) -> None:
     # Nothing is fetched from elsewhere.
     assert not re.search(r"(src|href)=\"(https?:)?//", page)
     assert "qr.module_size" in page and "retry attempt" in page
+
+
+def test_thumbnails_are_kept_by_the_worker_and_match_the_written_image(run_dir: Path) -> None:
+    """The worker keeps each asset's thumbnail from the pixels in memory; the report uses
+    it, and it is what decoding the written PNG gives (so a rerun decodes nothing)."""
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+    kept = []
+    for a in report["assets"]:
+        path = thumb_path(run_dir / a["image"], run_dir / THUMBS)
+        assert path is not None and path.is_file()
+        with Image.open(run_dir / a["image"]) as im:
+            assert path.read_bytes() == thumbnail(im)
+        assert base64.b64encode(path.read_bytes()).decode("ascii") in page
+        kept.append(path)
+    assert sorted((run_dir / THUMBS).glob("*.jpg")) == sorted(kept)

@@ -77,6 +77,13 @@ class PlateGenerator(Protocol):
 
 
 plate_generators: Registry[type[PlateGenerator]] = Registry("copyplate.plates", "plate generator")
+# Built-in generators by name, and the module that registers each.
+BUILTINS = {
+    "builtin": "builtin",
+    "diffusers": "diffusers_backend",
+    "gpt-image": "gpt_image",
+    "gradient": "gradient",
+}
 
 
 def plate_generator(name: str, hosted: Any = None) -> PlateGenerator:
@@ -84,14 +91,14 @@ def plate_generator(name: str, hosted: Any = None) -> PlateGenerator:
     `gpt-image[:model]`, or a plugin's (`name:argument` passes the argument to its
     constructor). `hosted` is the campaign's settings for hosted models (`gpt_image`),
     given to generators that take settings (a `configure` method)."""
-    from copyplate.renderers.plates import (  # noqa: F401  (registers built-ins)
-        builtin,
-        diffusers_backend,
-        gpt_image,
-        gradient,
-    )
+    import importlib
 
     backend, _, arg = name.partition(":")
+    # Only the named built-in's module is imported (registering it): `copyplate plate
+    # --model gradient` need not load the hosted client's SDK glue, nor any other.
+    # An unknown name imports them all, so its error lists every known generator.
+    for module in [BUILTINS[backend]] if backend in BUILTINS else BUILTINS.values():
+        importlib.import_module(f"copyplate.renderers.plates.{module}")
     cls: Any = plate_generators.get(backend)
     gen = cls(arg) if arg else cls()
     if hosted is not None and hasattr(gen, "configure"):

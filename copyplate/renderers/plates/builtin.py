@@ -9,8 +9,10 @@ banding shows. Inpainting uses RePaint (diffusers' RePaintScheduler) at the same
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -45,22 +47,49 @@ def _torch() -> Any:
     return require("torch")
 
 
+@contextlib.contextmanager
+def _one_thread(torch: Any) -> Iterator[None]:
+    """Sample on one thread. The model is tiny (2.5 M parameters at 32x32): handing each
+    of its ~900 small convolutions to a second thread costs more than it saves, and on a
+    shared 2-core machine two threads ran a plate 4-8x slower than one (with --workers
+    every process's threads contend too). One thread also makes the float sums the same
+    whatever the machine's core count (the sample plates' pixels were equal either way)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _weights(model_dir: Path) -> Path:
+    weights = model_dir / "unet" / "diffusion_pytorch_model.safetensors"
+    if not weights.is_file():
+        msg = f"built-in plate model weights missing at {weights} (reinstall copyplate)"
+        raise MissingCapability(msg)
+    return weights
+
+
+@functools.lru_cache(maxsize=2)
+def weights_digest(model_dir: Path) -> str:
+    """The weights file's digest, read without torch: the model id (and so every plate
+    cache key and ledger hash) is known before, and without, loading the model, so a run
+    whose plates are all cached or whose jobs are all done never imports torch."""
+    return hashlib.sha256(_weights(model_dir).read_bytes()).hexdigest()[:12]
+
+
 @functools.lru_cache(maxsize=2)
 def _load(model_dir: Path) -> tuple[Any, dict[str, Any], str]:
     torch = _torch()
     require("diffusers")
     from diffusers import DDPMScheduler, UNet2DModel
 
-    weights = model_dir / "unet" / "diffusion_pytorch_model.safetensors"
-    if not weights.is_file():
-        msg = f"built-in plate model weights missing at {weights} (reinstall copyplate)"
-        raise MissingCapability(msg)
+    _weights(model_dir)
     unet = UNet2DModel.from_pretrained(model_dir / "unet")
     unet.eval()
     torch.set_grad_enabled(False)
     config = dict(DDPMScheduler.from_pretrained(model_dir / "scheduler").config)
-    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
-    return unet, config, digest
+    return unet, config, weights_digest(model_dir)
 
 
 def pick_mood(req: PlateRequest) -> str:
@@ -121,7 +150,7 @@ class BuiltinPlate:
     @property
     def model_id(self) -> str:
         """Weights digest and sampler: both change the plate, so both key the cache."""
-        return f"copyplate/builtin-plates@{_load(self.model_dir)[2]}+ddim{self.steps}"
+        return f"copyplate/builtin-plates@{weights_digest(self.model_dir)}+ddim{self.steps}"
 
     def _inputs(self, req: PlateRequest) -> tuple[Any, Any, Any]:
         torch = _torch()
@@ -141,9 +170,10 @@ class BuiltinPlate:
         sched = DDIMScheduler.from_config(config)
         sched.set_timesteps(req.steps or self.steps)
         x = torch.randn((1, 3, SIZE, SIZE), generator=gen)
-        for t in sched.timesteps:
-            eps = unet(torch.cat([x, cond], dim=1), t, class_labels=mood).sample
-            x = sched.step(eps, t, x, eta=0.0).prev_sample
+        with _one_thread(torch):
+            for t in sched.timesteps:
+                eps = unet(torch.cat([x, cond], dim=1), t, class_labels=mood).sample
+                x = sched.step(eps, t, x, eta=0.0).prev_sample
         return ((x[0].permute(1, 2, 0).numpy() + 1) / 2).clip(0, 1)  # type: ignore[no-any-return]
 
     def generate(self, req: PlateRequest) -> Image.Image:
@@ -169,12 +199,13 @@ class BuiltinPlate:
         sched.set_timesteps(self.steps, jump_length=5, jump_n_sample=2)
         x = torch.randn((1, 3, SIZE, SIZE), generator=gen)
         t_last = sched.timesteps[0] + 1
-        for t in sched.timesteps:
-            if t < t_last:
-                eps = unet(torch.cat([x, cond], dim=1), t, class_labels=mood).sample
-                x = sched.step(eps, t, x, known[None], keep, gen).prev_sample
-            else:
-                x = sched.undo_step(x, t_last, gen)
-            t_last = t
+        with _one_thread(torch):
+            for t in sched.timesteps:
+                if t < t_last:
+                    eps = unet(torch.cat([x, cond], dim=1), t, class_labels=mood).sample
+                    x = sched.step(eps, t, x, known[None], keep, gen).prev_sample
+                else:
+                    x = sched.undo_step(x, t_last, gen)
+                t_last = t
         out = ((x[0].permute(1, 2, 0).numpy() + 1) / 2).clip(0, 1)
         return upscale(out, plate.width, plate.height, req.seed + 1)

@@ -48,12 +48,29 @@ class PlateCache:
         uncached (made again next time), it never fails the asset."""
         buf = io.BytesIO()
         image.save(buf, "PNG", compress_level=1)
+        self.put_png(key, buf.getvalue(), meta)
+
+    def put_png(self, key: str, png: bytes, meta: dict[str, Any] | None = None) -> None:
+        """`put` for a plate that is already PNG bytes (made by a Ray actor)."""
         try:
             if meta:
                 write_atomic(self.path(key).with_suffix(".json"), json.dumps(meta).encode())
-            write_atomic(self.path(key), buf.getvalue())
+            write_atomic(self.path(key), png)
         except OSError:
             self.unwritable = True
+
+    def get_png(self, key: str) -> bytes | None:
+        """The stored PNG bytes, undecoded (what a Ray task is sent), or None. Read whole
+        and checked as a PNG: a damaged file is made again, as `get` would."""
+        try:
+            data = self.path(key).read_bytes()
+            with Image.open(io.BytesIO(data)) as im:
+                im.load()
+        except (OSError, ValueError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return data
 
     def meta(self, key: str) -> dict[str, Any]:
         try:
