@@ -44,15 +44,15 @@ from copyplate.validators.reference import Placement, match_line, render_line
 _OUTLINE = (".ttf", ".otf", ".ttc", ".otc")
 # Rendering size used to compare the shapes of candidate faces.
 _PROBE_PX = 64
-# Candidates compared glyph by glyph, nearest shape first; a face further than this from
-# the image's proportions (log ratio, about 12%) is not the face that drew it.
+# Candidates compared glyph by glyph, most alike first; a face further than this from
+# the image's proportions (log ratio, about 12%) is not the face that drew it, nor one
+# whose glyph boxes (which side bearings make a few percent wider than the ink) are 15% off.
 SHORTLIST = 6
 MAX_SHAPE_ERROR = 0.12
+ROUGH_ERROR = 0.15
 # A line matches when its glyphs correlate at least this well and no difference is bigger
 # than a stroke (`reference.match_line`), as the rendered reference asks of named fonts.
 MIN_SCORE = 0.8
-# The same for glyph boxes, which side bearings make a few percent wider than the ink.
-ROUGH_ERROR = 0.15
 # At most this many faces are rendered to measure their ink (Latin copy has hundreds of
 # candidates; a Thai or Arabic line some dozens).
 PROBED = 200
@@ -285,13 +285,13 @@ def match_installed(
     rival: str = "",
 ) -> FaceMatch | None:
     """The installed face whose rendering of `expected` matches the glyphs of `mask` (the
-    region's ink, lines at `bands`) glyph for glyph, with no ink left unexplained, and
-    better than its rendering of `rival` (what a recogniser read there instead); None when
-    no face does.
+    region's ink, lines at `bands`) glyph for glyph, with no ink left unexplained, better
+    than `rival` (what a recogniser read there instead) in any candidate face and better
+    than each look-alike of it (`_swaps`) where they differ; None when no face does.
 
     A letter that differs from the expected one by less than a stroke (Thai ซ for ช, a
-    missing nukta) passes the glyph comparison in any face; the recogniser's reading of it,
-    set in the same face, then matches at least as well, and the copy fails."""
+    missing nukta, a comma for a full stop) passes the glyph comparison; the reading or the
+    look-alike set in the same face then matches at least as well, and the copy fails."""
     text = " ".join(expected.split())
     if not bands or not text:
         return None
