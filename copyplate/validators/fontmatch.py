@@ -19,6 +19,7 @@ Copy in a face that is not installed here gets no opinion from this module.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import itertools
 import math
@@ -56,6 +57,12 @@ MIN_SCORE = 0.8
 # At most this many faces are rendered to measure their ink (Latin copy has hundreds of
 # candidates; a Thai or Arabic line some dozens).
 PROBED = 200
+# Where the expected copy and a look-alike differ, the expected rendering must leave at
+# most this share of the look-alike's squared difference: in a face near the one that drew
+# the copy (the right one not installed) a wrong mark can fit a little better than the
+# right one does, and the right face fits far better (measured: <= 0.82 for copy in its
+# own face, up to 0.93 for a comma judged as a full stop in a near face).
+CLEARLY = 0.85
 # Line break choices tried per face, for copy the image sets on several lines.
 BREAKS = 3
 
@@ -328,8 +335,8 @@ def match_installed(
         if not g.clean or any(t[2][k].rival >= g.score for t in tried):
             return None
     setter = TextSetter([face], locale, "rtl" if rtl else "ltr")
-    for crop, line, g in zip(crops, chosen, got, strict=True):
-        if not _lookalikes_lose(crop, setter, line, g):
+    for crop, line, g, other in zip(crops, chosen, got, rivals, strict=True):
+        if not _lookalikes_lose(crop, setter, line, g, other):
             return None
     return FaceMatch(face, got[0].px, [g.score for g in got])
 
@@ -379,10 +386,30 @@ def _swaps(line: str) -> list[str]:
     ]
 
 
-def _lookalikes_lose(crop: NDArray[np.bool_], setter: TextSetter, line: str, got: _Judged) -> bool:
-    """Whether `line` explains the image better than every `_swaps` of it, in the face that
-    matched, where the two renderings differ: the whole line's correlation hardly moves
-    for a comma against a full stop, the pixels around it do."""
+def _read_edits(line: str, read: str) -> list[str]:
+    """`line` with one of the reader's disagreements applied: each character it read
+    differently (or missed, or read in addition), one at a time."""
+    read = "".join(c for c in read if c not in BIDI_CONTROLS)
+    out = []
+    ops = difflib.SequenceMatcher(None, line, read, autojunk=False).get_opcodes()
+    for tag, i1, i2, j1, j2 in ops:
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            out += [line[:i] + read[j1 + i - i1] + line[i + 1 :] for i in range(i1, i2)]
+        elif tag == "delete" and i2 - i1 == 1:
+            out.append(line[:i1] + line[i2:])
+        elif tag == "insert" and j2 - j1 == 1:
+            out.append(line[:i1] + read[j1:j2] + line[i1:])
+    return [o for o in out if o.strip() and o != line]
+
+
+def _lookalikes_lose(
+    crop: NDArray[np.bool_], setter: TextSetter, line: str, got: _Judged, read: str = ""
+) -> bool:
+    """Whether `line` explains the image better than every `_swaps` of it and every one of
+    the reader's disagreements (`_read_edits`), in the face that matched, where the two
+    renderings differ: the whole line's correlation hardly moves for a comma against a
+    full stop, or an a against an e in a face near the one that drew it; the pixels
+    around it do."""
     px = got.px
     # room for the line's whole ascent, descent and advance around the ink
     actual = np.pad(crop.astype(np.float32), 2 * px)
@@ -396,7 +423,7 @@ def _lookalikes_lose(crop: NDArray[np.bool_], setter: TextSetter, line: str, got
     res = cv2.matchTemplate(actual, inked, cv2.TM_CCORR_NORMED)
     _, _, _, (x, y) = cv2.minMaxLoc(res)
     origin = (y - int(ys.min()), x - int(xs.min()))  # of `mine` in `actual`
-    for other in _swaps(line):
+    for other in dict.fromkeys(_swaps(line) + _read_edits(line, read)):
         if setter.assign(other)[1]:
             continue
         theirs = render_line(setter, other, px, pad=0, crop=False)
@@ -417,7 +444,8 @@ def _closer(
     origin: tuple[int, int],
     px: int,
 ) -> bool | None:
-    """Whether `mine` fits `actual` better than `theirs` where the two differ; None when
+    """Whether `mine` fits `actual` clearly better than `theirs` where the two differ (by
+    `CLEARLY`); None when
     they do not differ. Each is placed within a few pixels of `origin` by the glyphs around
     the difference (which anchor it: a template of mostly blank paper would slide to any
     blank spot), then judged on the differing pixels alone."""
@@ -448,7 +476,7 @@ def _closer(
         _, _, (ox, oy), _ = cv2.minMaxLoc(fit)
         here = around[oy + y0 - cy0 : oy + y1 - cy0, ox + x0 - cx0 : ox + x1 - cx0]
         ssd.append(float(((here - ref[y0:y1, x0:x1]) ** 2).sum()))
-    return ssd[0] < ssd[1]
+    return ssd[0] < CLEARLY * ssd[1]
 
 
 @dataclass(frozen=True)

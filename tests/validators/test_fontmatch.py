@@ -13,7 +13,13 @@ from PIL import Image, ImageDraw, ImageFont
 
 from copyplate.fonts import coverage
 from copyplate.pipeline.verify import verify_manifest
-from copyplate.validators.fontmatch import FaceMatch, _line_sets, installed_faces, match_installed
+from copyplate.validators.fontmatch import (
+    FaceMatch,
+    _line_sets,
+    _read_edits,
+    installed_faces,
+    match_installed,
+)
 from copyplate.validators.ocr import line_bands
 
 DEJAVU_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
@@ -152,3 +158,12 @@ def test_a_look_alike_a_dot_or_a_tail_away_fails(
 ) -> None:
     assert _match(face, [want], want, locale, rtl) is not None
     assert _match(face, [drawn], want, locale, rtl) is None
+
+
+def test_each_disagreement_of_the_reader_is_a_rival_of_its_own() -> None:
+    assert _read_edits("Estação", "Esteção") == ["Esteção"]
+    # a mark the reader missed, and one it added, each alone
+    assert "अभी खरीदें" in _read_edits("अभी ख़रीदें", "अभी खरीदें")
+    assert _read_edits("Lumen", "Lumens") == ["Lumens"]
+    # bidi controls in a reading are not disagreements
+    assert _read_edits("Lumen", "\u200eLumen\u200f") == []
