@@ -156,21 +156,22 @@ def _arrange(
         return sum(i.h if vertical else i.w for i in items)
 
     where = f"stack {st.id!r} on size {ctx.size.name!r} ({ctx.locale}, {group.w}x{group.h} px box)"
-    items = measure(_caps(members, 100))
-    if isinstance(items, str):
-        raise StackFitError(
-            f"{where}: region {items!r} does not fit the stack's box even at its "
+
+    def unfit(region: str) -> StackFitError:
+        return StackFitError(
+            f"{where}: region {region!r} does not fit the stack's box even at its "
             "min_font_px; expected a larger box or shorter copy"
         )
+
+    items = measure(_caps(members, 100))
+    if isinstance(items, str):
+        raise unfit(items)
     if extent(items) > avail:
         # Shrink only now: the largest share of every max_font_px (each kept at or above
         # its min) at which the whole stack fits. Smaller caps never need more room.
         smallest = measure(_caps(members, 0))
         if isinstance(smallest, str):
-            raise StackFitError(
-                f"{where}: region {smallest!r} does not fit the stack's box even at its "
-                "min_font_px; expected a larger box or shorter copy"
-            )
+            raise unfit(smallest)
         if extent(smallest) > avail:
             need = extent(smallest) + gap * (len(members) - 1)
             raise StackFitError(
