@@ -63,6 +63,9 @@ PROBED = 200
 # right one does, and the right face fits far better (measured: <= 0.82 for copy in its
 # own face, up to 0.93 for a comma judged as a full stop in a near face).
 CLEARLY = 0.85
+# A line with more look-alikes than this (a few hundred characters of digits and marks)
+# gets no opinion from here rather than thousands of renderings.
+MAX_RIVALS = 400
 # Line break choices tried per face, for copy the image sets on several lines.
 BREAKS = 3
 
@@ -423,7 +426,10 @@ def _lookalikes_lose(
     res = cv2.matchTemplate(actual, inked, cv2.TM_CCORR_NORMED)
     _, _, _, (x, y) = cv2.minMaxLoc(res)
     origin = (y - int(ys.min()), x - int(xs.min()))  # of `mine` in `actual`
-    for other in dict.fromkeys(_swaps(line) + _read_edits(line, read)):
+    rivals = list(dict.fromkeys(_swaps(line) + _read_edits(line, read)))
+    if len(rivals) > MAX_RIVALS:
+        return False  # not vouched for: each rival is a rendering (a manifest may be hostile)
+    for other in rivals:
         if setter.assign(other)[1]:
             continue
         theirs = render_line(setter, other, px, pad=0, crop=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,9 +15,11 @@ from PIL import Image, ImageDraw, ImageFont
 from copyplate.fonts import coverage
 from copyplate.pipeline.verify import verify_manifest
 from copyplate.validators.fontmatch import (
+    MAX_RIVALS,
     FaceMatch,
     _line_sets,
     _read_edits,
+    _swaps,
     installed_faces,
     match_installed,
 )
@@ -125,7 +128,7 @@ def test_line_sets_break_at_spaces_or_between_clusters() -> None:
     assert _line_sets("a b", 3) == []
 
 
-def _verify(tmp: Path, drawn: str, want: str) -> dict:
+def _verify(tmp: Path, drawn: str, want: str) -> dict[str, Any]:
     """`verify` of a manifest with no hints, for an Arabic price another tool drew."""
     mask = _mask(DEJAVU_BOLD, [drawn], 48, True, "ar")
     Image.fromarray(np.where(mask, 30, 245).astype(np.uint8)).convert("RGB").save(tmp / "a.png")
@@ -135,6 +138,7 @@ def _verify(tmp: Path, drawn: str, want: str) -> dict:
     man = {"image": "a.png", "locale": "ar-SA", "regions": [region]}
     (tmp / "a.json").write_text(json.dumps(man, ensure_ascii=False), encoding="utf-8")
     (ocr,) = verify_manifest(tmp / "a.json", "a.json", only=["ocr"])["regions"][0]["findings"]
+    assert isinstance(ocr, dict)
     return ocr
 
 
@@ -167,3 +171,9 @@ def test_each_disagreement_of_the_reader_is_a_rival_of_its_own() -> None:
     assert _read_edits("Lumen", "Lumens") == ["Lumens"]
     # bidi controls in a reading are not disagreements
     assert _read_edits("Lumen", "\u200eLumen\u200f") == []
+
+
+def test_a_line_with_too_many_look_alikes_gets_no_opinion() -> None:
+    digits = "1234567890" * 6  # 60 digits, 9 swaps each: more rivals than are rendered
+    assert len(_swaps(digits)) > MAX_RIVALS
+    assert _match(DEJAVU_BOLD, [digits], digits, "en-US") is None
