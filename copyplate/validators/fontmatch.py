@@ -37,9 +37,16 @@ from numpy.typing import NDArray
 from PIL import Image, ImageFont
 
 from copyplate.fonts import FontFace
-from copyplate.textlayout import BIDI_CONTROLS, TextSetter, load_font
+from copyplate.textlayout import BIDI_CONTROLS, Direction, TextSetter, load_font
 from copyplate.validators.readnorm import normalise
-from copyplate.validators.reference import Placement, match_line, render_line
+from copyplate.validators.reference import (
+    Placement,
+    ink_box,
+    match_line,
+    render_line,
+    stray_ink,
+    to_ink,
+)
 
 # Font files Pillow's FreeType renders the way other tools do (not Type 1, not bitmaps).
 _OUTLINE = (".ttf", ".otf", ".ttc", ".otc")
@@ -118,7 +125,7 @@ def installed_faces(chars: str) -> tuple[FontFace, ...]:
     return tuple(sorted(faces.values(), key=lambda f: (str(f.path), f.index)))
 
 
-def _direction(rtl: bool) -> str:
+def _direction(rtl: bool) -> Direction:
     return "rtl" if rtl else "ltr"
 
 
@@ -138,33 +145,26 @@ def _rough(face: FontFace, text: str, rtl: bool, lang: str) -> tuple[float, floa
 @functools.lru_cache(maxsize=4096)
 def _probe(face: FontFace, text: str, rtl: bool, lang: str) -> tuple[float, float] | None:
     """Ink width and height of `text` set in `face` at `_PROBE_PX`."""
-    try:
-        font: ImageFont.FreeTypeFont = load_font(face, _PROBE_PX)
-        mask = font.getmask(text, "L", direction=_direction(rtl), language=lang)
-    except (OSError, ValueError):
-        return None
-    ink = _ink(mask)
+    ink = _glyphs(face, text, _PROBE_PX, rtl, lang)
     return (float(ink.shape[1]), float(ink.shape[0])) if ink.size else None
 
 
-def _ink(mask: Any) -> NDArray[np.float32]:
-    """A Pillow glyph mask (an imaging core) as coverage 0..1, cropped to its definite ink."""
-    arr = np.asarray(Image.Image()._new(mask), dtype=np.float32) / 255.0
-    ys, xs = (arr >= 0.5).nonzero()
-    if len(xs) == 0:
-        return arr[:0, :0]
-    return arr[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+def _glyphs(face: FontFace, text: str, px: int, rtl: bool, lang: str) -> NDArray[np.float32]:
+    """`text` set in `face` alone at `px` (Pillow's mask, no copyplate shaping: a tenth of
+    `render_line`'s cost), as coverage 0..1 cropped to its ink; empty on failure."""
+    try:
+        font: ImageFont.FreeTypeFont = load_font(face, px)
+        mask: Any = font.getmask(text, "L", direction=_direction(rtl), language=lang)
+    except (OSError, ValueError):
+        return np.zeros((0, 0), dtype=np.float32)
+    return to_ink(np.asarray(Image.Image()._new(mask), dtype=np.float32) / 255.0)
 
 
 def _resemblance(
     face: FontFace, text: str, px: int, rtl: bool, lang: str, actual: NDArray[np.float32]
 ) -> float:
     """How well `text` set in `face` at `px` correlates with `actual`, wherever it sits."""
-    try:
-        font = load_font(face, px)
-        ref = _ink(font.getmask(text, "L", direction=_direction(rtl), language=lang))
-    except (OSError, ValueError):
-        return 0.0
+    ref = _glyphs(face, text, px, rtl, lang)
     if ref.size == 0 or ref.shape[0] > actual.shape[0] or ref.shape[1] > actual.shape[1]:
         return 0.0
     res = cv2.matchTemplate(actual, ref, cv2.TM_CCOEFF_NORMED)
@@ -212,6 +212,25 @@ def _shape_error(
     return err, scale
 
 
+def _set_error(
+    measure: Callable[[FontFace, str, bool, str], tuple[float, float] | None],
+    face: FontFace,
+    lines: list[str],
+    sizes: list[tuple[float, float]],
+    rtl: bool,
+    lang: str,
+) -> tuple[float, float] | None:
+    """`_shape_error` of `lines` set in `face` against `sizes`; None when a line cannot
+    be measured in it."""
+    probes = []
+    for t in lines:
+        got = measure(face, t, rtl, lang)
+        if got is None:
+            return None
+        probes.append(got)
+    return _shape_error(sizes, probes)
+
+
 def _fit(
     measure: Callable[[FontFace, str, bool, str], tuple[float, float] | None],
     face: FontFace,
@@ -223,13 +242,11 @@ def _fit(
     """(shape error, scale, lines) of the line set that `face` sets closest to `sizes`."""
     best: tuple[float, float, list[str]] | None = None
     for lines in sets:
-        got = [measure(face, t, rtl, lang) for t in lines]
-        probes = [g for g in got if g is not None]
-        if len(probes) != len(got):
+        got = _set_error(measure, face, lines, sizes, rtl, lang)
+        if got is None:
             return None
-        err, scale = _shape_error(sizes, probes)
-        if best is None or err < best[0]:
-            best = (err, scale, lines)
+        if best is None or got[0] < best[0]:
+            best = (got[0], got[1], lines)
     return best
 
 
@@ -246,14 +263,8 @@ def _shortlist(
     sizes = [(float(c.shape[1]), float(c.shape[0])) for c in crops]
     if len(sets) > BREAKS:
         # Where the lines break hardly depends on the face: rank the sets once.
-        ref = faces[0]
-        errs = []
-        for lines in sets:
-            got = [_rough(ref, t, rtl, lang) for t in lines]
-            probes = [g for g in got if g is not None]
-            ok = len(probes) == len(got)
-            errs.append(_shape_error(sizes, probes)[0] if ok else math.inf)
-        order = sorted(range(len(sets)), key=lambda i: errs[i])
+        errs = [_set_error(_rough, faces[0], lines, sizes, rtl, lang) for lines in sets]
+        order = sorted(range(len(sets)), key=lambda i: e[0] if (e := errs[i]) else math.inf)
         sets = [sets[i] for i in order[:BREAKS]]
     # Glyph boxes first (cheap, loose), then the ink of the faces still in the running.
     roughly = []
@@ -325,19 +336,18 @@ def match_installed(
     # letter). What was read instead must not match better in any of the candidates.
     tried = []
     for _, scale, face, lines in _shortlist(installed_faces(text), sets, crops, rtl, lang):
-        setter = TextSetter([face], locale, "rtl" if rtl else "ltr")
+        setter = TextSetter([face], locale, _direction(rtl))
         got = [
             _judge(crop, setter, line, scale * _PROBE_PX, other)
             for crop, line, other in zip(crops, lines, rivals, strict=True)
         ]
-        tried.append((sum(g.score for g in got) / len(got), face, got, lines))
+        tried.append((sum(g.score for g in got) / len(got), face, got, lines, setter))
     if not tried:
         return None
-    _, face, got, chosen = max(tried, key=lambda t: t[0])
+    _, face, got, chosen, setter = max(tried, key=lambda t: t[0])
     for k, g in enumerate(got):
         if not g.clean or any(t[2][k].rival >= g.score for t in tried):
             return None
-    setter = TextSetter([face], locale, "rtl" if rtl else "ltr")
     for crop, line, g, other in zip(crops, chosen, got, rivals, strict=True):
         if not _lookalikes_lose(crop, setter, line, g, other):
             return None
@@ -417,15 +427,15 @@ def _lookalikes_lose(
     # room for the line's whole ascent, descent and advance around the ink
     actual = np.pad(crop.astype(np.float32), 2 * px)
     mine = render_line(setter, line, px, pad=0, crop=False)
-    ys, xs = (mine >= 0.5).nonzero()
-    if len(xs) == 0:
+    box = ink_box(mine)
+    if box is None:
         return False
-    inked = mine[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    inked = mine[box[0] : box[1], box[2] : box[3]]
     if inked.shape[0] > actual.shape[0] or inked.shape[1] > actual.shape[1]:
         return False
     res = cv2.matchTemplate(actual, inked, cv2.TM_CCORR_NORMED)
     _, _, _, (x, y) = cv2.minMaxLoc(res)
-    origin = (y - int(ys.min()), x - int(xs.min()))  # of `mine` in `actual`
+    origin = (y - box[0], x - box[2])  # of `mine` in `actual`
     rivals = list(dict.fromkeys(_swaps(line) + _read_edits(line, read)))
     if len(rivals) > MAX_RIVALS:
         return False  # not vouched for: each rival is a rendering (a manifest may be hostile)
@@ -518,9 +528,4 @@ def _explained(actual: NDArray[np.float32], placed: Placement, px: int) -> bool:
     and leaves no ink of the image unexplained."""
     if placed.score < MIN_SCORE or placed.blobs:
         return False
-    k = max(3, px // 4)
-    covered = cv2.dilate(placed.placed.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
-    stray = ((actual >= 0.65) & ~covered).astype(np.uint8)
-    _, _, stats, _ = cv2.connectedComponentsWithStats(stray, connectivity=8)
-    min_area = max(10, round((px * 0.2) ** 2))
-    return not any(s[cv2.CC_STAT_AREA] >= min_area for s in stats[1:])
+    return not stray_ink(actual, placed.placed, px)

@@ -133,12 +133,44 @@ def render_line(
         )
         x += p.width
     arr = np.asarray(img, dtype=np.float32) / 255.0
-    if not crop:
-        return arr
-    ys, xs = (arr >= 0.5).nonzero()
+    return to_ink(arr) if crop else arr
+
+
+def ink_box(cover: NDArray[np.float32]) -> tuple[int, int, int, int] | None:
+    """(top, bottom, left, right), ends exclusive, of the definite ink (>= 0.5) of a
+    coverage array; None when it has none."""
+    ys, xs = (cover >= 0.5).nonzero()
     if len(xs) == 0:
-        return arr[:0, :0]
-    return arr[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        return None
+    return int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
+
+
+def to_ink(cover: NDArray[np.float32]) -> NDArray[np.float32]:
+    """`cover` cropped to its definite ink (empty when it has none)."""
+    box = ink_box(cover)
+    if box is None:
+        return cover[:0, :0]
+    return cover[box[0] : box[1], box[2] : box[3]]
+
+
+def stray_ink(
+    actual: NDArray[np.float32], placed: Mask, px: int, within: Mask | None = None
+) -> list[list[int]]:
+    """Boxes [x, y, w, h] of ink in `actual` that no placed rendering explains (an extra
+    word, a stray glyph): pieces a quarter of an em from `placed`, of at least a fifth of
+    an em squared, inside `within` when given."""
+    k = max(3, px // 4)
+    covered = cv2.dilate(placed.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
+    extra = (actual >= 0.65) & ~covered
+    if within is not None:
+        extra &= within
+    _, _, stats, _ = cv2.connectedComponentsWithStats(extra.astype(np.uint8), connectivity=8)
+    min_area = max(10, round((px * 0.2) ** 2))
+    return [
+        [int(s[0]), int(s[1]), int(s[2]), int(s[3])]
+        for s in stats[1:]
+        if s[cv2.CC_STAT_AREA] >= min_area
+    ]
 
 
 def tolerant_difference(
@@ -288,17 +320,10 @@ def compare(
         )
     # Ink that no line explains (an extra word, a stray glyph), looked for where the copy is
     # and not in the padding, which may reach a badge's rounded corners and the plate.
-    k = max(3, px // 4)
-    covered = cv2.dilate(matched.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
     inner = text_rect(asset, region, pad=max(2, px // 8))
     window = np.zeros(actual.shape, dtype=bool)
     window[inner.y - rect.y : inner.bottom - rect.y, inner.x - rect.x : inner.right - rect.x] = True
-    extra = ((actual >= 0.65) & ~covered & window).astype(np.uint8)
-    _, _, stats, _ = cv2.connectedComponentsWithStats(extra, connectivity=8)
-    min_area = max(10, round((px * 0.2) ** 2))
     unexplained = [
-        [int(rect.x + s[0]), int(rect.y + s[1]), int(s[2]), int(s[3])]
-        for s in stats[1:]
-        if s[cv2.CC_STAT_AREA] >= min_area
+        [rect.x + x, rect.y + y, w, h] for x, y, w, h in stray_ink(actual, matched, px, window)
     ]
     return Comparison(out, unexplained)
