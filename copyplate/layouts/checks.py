@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from copyplate.capabilities import available, require
 from copyplate.errors import Problem
@@ -146,21 +146,9 @@ def _regions(lc: LoadedCampaign) -> Iterator[Problem]:
             if stack is not None or (r.box is None and size.name not in r.boxes):
                 continue  # a stacked region's geometry is its stack's (checked there)
             rect = lc.region_rect(r, size)
-            ptr = (
-                join_pointer(f"{base}/boxes", size.name) if size.name in r.boxes else f"{base}/box"
-            )
-            if not rect.inside(canvas(size)) or rect.w < 1 or rect.h < 1:
-                yield lc.doc.problem(
-                    ptr,
-                    f"region {r.id!r} on size {size.name!r} ({size.width}x{size.height}) lies "
-                    f"outside the canvas: box is x={rect.x} y={rect.y} w={rect.w} h={rect.h} px",
-                )
-            elif r.kind != "image" and not rect.inside(safe_rect(size)):
-                yield lc.doc.problem(
-                    ptr,
-                    f"region {r.id!r} on size {size.name!r} leaves the safe area",
-                    "warning",
-                )
+            ptr = _box_pointer(base, r.boxes, size)
+            # an image may bleed past the safe area (a photo to the edge)
+            yield from _placement(lc, f"region {r.id!r}", ptr, size, rect, r.kind != "image")
             if isinstance(r, TextLike) and rect.h < r.min_font_px:
                 yield lc.doc.problem(
                     ptr,
@@ -246,22 +234,38 @@ def _stacks(lc: LoadedCampaign) -> Iterator[Problem]:
         members = [r for rid in st.regions if isinstance(r := by_id.get(rid), TextLike)]
         for size in c.sizes:
             rect = resolve_box(st.boxes.get(size.name, st.box), size)
-            ptr = (
-                join_pointer(f"{base}/boxes", size.name) if size.name in st.boxes else f"{base}/box"
-            )
-            if not rect.inside(canvas(size)) or rect.w < 1 or rect.h < 1:
-                yield lc.doc.problem(
-                    ptr,
-                    f"stack {st.id!r} on size {size.name!r} ({size.width}x{size.height}) lies "
-                    f"outside the canvas: box is x={rect.x} y={rect.y} w={rect.w} h={rect.h} px",
-                )
+            ptr = _box_pointer(base, st.boxes, size)
+            placement = _placement(lc, f"stack {st.id!r}", ptr, size, rect, True)
+            yield from placement
+            if any(p.severity == "error" for p in placement):
                 continue
-            if not rect.inside(safe_rect(size)):
-                yield lc.doc.problem(
-                    ptr, f"stack {st.id!r} on size {size.name!r} leaves the safe area", "warning"
-                )
             if msg := stack_room_problem(st, members, size, rect):
                 yield lc.doc.problem(ptr, msg)
+
+
+def _box_pointer(base: str, boxes: Mapping[str, object], size: OutputSize) -> str:
+    """Where the box of `size` is written: its entry in `boxes`, else the default `box`."""
+    return join_pointer(f"{base}/boxes", size.name) if size.name in boxes else f"{base}/box"
+
+
+def _placement(
+    lc: LoadedCampaign, what: str, ptr: str, size: OutputSize, rect: Rect, safe: bool
+) -> list[Problem]:
+    """A box outside the canvas (an error), else one leaving the safe area (a warning,
+    when `safe` is asked for)."""
+    if not rect.inside(canvas(size)) or rect.w < 1 or rect.h < 1:
+        return [
+            lc.doc.problem(
+                ptr,
+                f"{what} on size {size.name!r} ({size.width}x{size.height}) lies outside the "
+                f"canvas: box is x={rect.x} y={rect.y} w={rect.w} h={rect.h} px",
+            )
+        ]
+    if safe and not rect.inside(safe_rect(size)):
+        return [
+            lc.doc.problem(ptr, f"{what} on size {size.name!r} leaves the safe area", "warning")
+        ]
+    return []
 
 
 def stack_room_problem(
