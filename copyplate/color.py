@@ -25,10 +25,21 @@ def _linear(c: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
 
 
-def relative_luminance(rgb: NDArray[np.float64] | tuple[int, ...]) -> NDArray[np.float64]:
+# The same values for 8-bit channels, looked up: a crop of pixels costs an index, not a
+# power per channel (the contrast checks measure every asset's copy regions).
+_LINEAR_U8 = _linear(np.arange(256, dtype=np.float64))
+
+
+def relative_luminance(
+    rgb: NDArray[np.float64] | NDArray[np.uint8] | tuple[int, ...],
+) -> NDArray[np.float64]:
     """WCAG 2.x relative luminance of sRGB values (last axis: R, G, B)."""
-    arr = np.asarray(rgb, dtype=np.float64)[..., :3]
-    lin = _linear(arr)
+    arr = np.asarray(rgb)
+    lin: NDArray[np.float64]
+    if arr.dtype == np.uint8:
+        lin = _LINEAR_U8[arr[..., :3]]
+    else:
+        lin = _linear(arr.astype(np.float64)[..., :3])
     return lin[..., 0] * 0.2126 + lin[..., 1] * 0.7152 + lin[..., 2] * 0.0722
 
 
@@ -44,7 +55,7 @@ def wcag_large_text(px: float, bold: bool) -> bool:
 
 def luminance_tails(pixels: NDArray[np.uint8], tail: float = 2.0) -> tuple[float, float]:
     """The dark and light tails (percentiles) of the luminance of RGB pixels."""
-    lum = relative_luminance(pixels.reshape(-1, pixels.shape[-1]).astype(np.float64))
+    lum = relative_luminance(pixels.reshape(-1, pixels.shape[-1]))
     lo, hi = np.percentile(lum, [tail, 100 - tail])
     return float(lo), float(hi)
 

@@ -317,19 +317,23 @@ class TextSetter:
         cost = [[inf] * m for _ in range(n + 1)]
         prev = [[-1] * m for _ in range(n + 1)]
         cost[0][0] = 0.0
-        for k in range(1, n + 1):
-            for j in range(1, m):
-                for i in range(j):
+        for j in range(1, m):
+            # Lines ending at cuts[j], shortest first: once one is too wide, every longer
+            # one is too (as greedy wrapping assumes), so only lines that fit are shaped.
+            for i in range(j - 1, -1, -1):
+                seg = para[cuts[i] : cuts[j]].rstrip()
+                if not seg:
+                    continue
+                w = self.shape_line(seg, size).width
+                if w > width:
+                    break
+                slack = (width - w) ** 2
+                for k in range(1, n + 1):
                     if cost[k - 1][i] == inf:
                         continue
-                    seg = para[cuts[i] : cuts[j]].rstrip()
-                    if not seg:
-                        continue
-                    w = self.shape_line(seg, size).width
-                    if w > width:
-                        continue
-                    c = cost[k - 1][i] + (width - w) ** 2
-                    if c < cost[k][j]:
+                    c = cost[k - 1][i] + slack
+                    # `<=` as i falls: among equal costs the earliest break wins, as before.
+                    if c <= cost[k][j]:
                         cost[k][j], prev[k][j] = c, i
         if cost[n][m - 1] == inf:
             return None

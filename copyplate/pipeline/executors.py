@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import contextlib
+import multiprocessing as mp
 import os
 import signal
 import threading
@@ -35,8 +36,9 @@ def usable_cores() -> int:
 
 @dataclass(frozen=True)
 class BatchSpec:
-    """What a job needs besides itself, in a form that crosses process boundaries: workers
-    load the campaign again from its path instead of unpickling a loaded one."""
+    """What a job needs besides itself, in a form that crosses process boundaries: a
+    spawned worker (Ray, or a platform without fork) loads the campaign again from its
+    path instead of unpickling a loaded one."""
 
     campaign: Path
     display: str
@@ -86,13 +88,15 @@ class _WorkerState:
 _STATE: list[_WorkerState] = []  # one per worker process, set by its initializer
 
 
-def _init_worker(spec: BatchSpec) -> None:
+def _init_worker(spec: BatchSpec, loaded: LoadedCampaign | None) -> None:
     # Ctrl-C reaches every process of the terminal's group; only the driver handles it
     # (it stops the pool). A worker that took it would print its own traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    lc = load_campaign(spec.campaign, spec.display, per_job_coverage=True)
-    # The driver's derived sizes (--sizes 728x90) are not in the file: derive them alike.
-    lc = derive_sizes(lc, spec.options.derived)[0]
+    lc = loaded
+    if lc is None:
+        lc = load_campaign(spec.campaign, spec.display, per_job_coverage=True)
+        # The driver's derived sizes (--sizes 728x90) are not in the file: derive them alike.
+        lc = derive_sizes(lc, spec.options.derived)[0]
     cache = PlateCache(spec.plate_cache) if spec.plate_cache else None
     plates = PlateSource(plate_generator(spec.plate_backend, lc.campaign.gpt_image), cache)
     _STATE[:] = [_WorkerState(lc, plates, spec)]
@@ -128,7 +132,13 @@ class ProcessExecutor:
             # again, with its reason, in the job that needs it (not the whole batch).
             with contextlib.suppress(Exception):
                 plates.get(lc, job)
-        pool = ProcessPoolExecutor(self.workers, initializer=_init_worker, initargs=(spec,))
+        # A forked worker starts with the driver's loaded campaign (its fonts, coverage and
+        # shaped lines included) in memory, so it is not checked again in every worker;
+        # where processes are spawned, each loads it from the file.
+        forked = mp.get_start_method() == "fork"
+        pool = ProcessPoolExecutor(
+            self.workers, initializer=_init_worker, initargs=(spec, lc if forked else None)
+        )
         try:
             # Workers are forked while map() submits; with SIGINT ignored during the fork
             # they are born ignoring it, so a Ctrl-C before their initializer runs cannot

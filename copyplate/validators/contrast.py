@@ -51,7 +51,7 @@ class ContrastValidator:
             # Nothing in the crop is far enough from the ink to be background: the copy
             # cannot be told apart from what is behind it.
             bg = rgb.reshape(-1, 3)
-        lum = relative_luminance(bg.astype(np.float64))
+        lum = relative_luminance(bg)
         # The worst tail: background pixels closest in lightness to the text.
         dark_text = text_l < float(np.median(lum))
         worst_l = float(np.percentile(lum, TAIL if dark_text else 100 - TAIL))

@@ -93,7 +93,7 @@ class LogoValidator:
         outer = Rect(ink.x - band, ink.y - band, ink.w + 2 * band, ink.h + 2 * band)
         x0, y0 = max(0, outer.x), max(0, outer.y)
         x1, y1 = min(W, outer.right), min(H, outer.bottom)
-        lum = relative_luminance(asset.pixels[y0:y1, x0:x1].astype(np.float64))
+        lum = relative_luminance(asset.pixels[y0:y1, x0:x1])
         inner = np.zeros(lum.shape, bool)
         inner[max(0, ink.y - y0) : ink.bottom - y0, max(0, ink.x - x0) : ink.right - x0] = True
         ring = lum[~inner]

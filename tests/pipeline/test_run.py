@@ -176,3 +176,17 @@ def test_ctrl_c_with_workers_prints_no_traceback(tmp_path: Path) -> None:
     _, err = proc.communicate(timeout=120)
     assert "Traceback" not in err, err
     assert proc.returncode in (0, 1, 130), (proc.returncode, err)
+
+
+@pytest.mark.skipif(
+    __import__("multiprocessing").get_start_method() != "fork", reason="workers are not forked"
+)
+def test_forked_workers_use_the_drivers_loaded_campaign(tmp_path: Path) -> None:
+    """Workers start from the campaign the driver loaded and checked (not a second load
+    per worker): with the file gone after loading, a two-worker batch still makes every
+    asset, from the copy that was loaded."""
+    lc = small(tmp_path)
+    lc.path.unlink()
+    _, results = run_batch(lc, tmp_path / "out", plate_backend="gradient", workers=2)
+    assert [r.error for r in results] == [None] * 3
+    assert all(r.passed for r in results)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 from PIL import Image, ImageDraw
@@ -13,6 +14,15 @@ def shape_image(
     kind: str, size: tuple[int, int], fill: tuple[int, int, int, int], radius: float = 0.5
 ) -> Image.Image:
     """An RGBA image of `size` with the shape filled; `radius` is a fraction of the height."""
+    return _shape(kind, size, fill, radius).copy()
+
+
+# Every locale of a size draws the same badge (and the harmony plan draws each once more):
+# supersampling and resizing it is most of a badge's cost, so each is drawn once.
+@functools.lru_cache(maxsize=64)
+def _shape(
+    kind: str, size: tuple[int, int], fill: tuple[int, int, int, int], radius: float
+) -> Image.Image:
     w, h = size
     s = SUPERSAMPLE
     big = Image.new("RGBA", (w * s, h * s), (0, 0, 0, 0))

@@ -43,7 +43,7 @@ def choose_aid(
     aid: str = region.contrast_aid
     if aid == "none" or ctx.backdrop is None:
         return "none", fill, None
-    crop = np.asarray(ctx.backdrop.convert("RGB").crop((rect.x, rect.y, rect.right, rect.bottom)))
+    crop = np.asarray(ctx.backdrop.crop((rect.x, rect.y, rect.right, rect.bottom)).convert("RGB"))
     tails = luminance_tails(crop)
     if aid == "auto" and worst_ratio(fill, tails) >= target:
         return "none", fill, None

@@ -283,3 +283,13 @@ def test_missing_raqm_is_a_missing_capability(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(textlayout.features, "check", lambda name: False)
     with pytest.raises(MissingCapability, match="Raqm"):
         textlayout.require_raqm()
+
+
+def test_a_badge_drawn_from_the_cache_is_a_fresh_image() -> None:
+    from copyplate.renderers.copy.shapes import shape_image
+
+    a = shape_image("pill", (120, 40), (200, 70, 43, 255))
+    a.paste((0, 0, 0, 0), (0, 0, 120, 40))
+    b = shape_image("pill", (120, 40), (200, 70, 43, 255))
+    assert b.getpixel((60, 20)) == (200, 70, 43, 255)
+    assert b.getpixel((0, 0))[3] < 255  # the rounded end is not filled
