@@ -17,6 +17,7 @@ reported, so no .notdef box reaches an image.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import unicodedata
@@ -175,6 +176,8 @@ class TextSetter:
         # so each (chain, language, direction, text, size) is shaped once per process.
         self._shaped = _shape_cache(tuple(chain), lang, self.rtl)
         self._faces: dict[str, tuple[list[FontFace | None], list[str]]] = {}
+        # Each substring the fit and the balancer try is assigned anew; its clusters repeat.
+        self._clusters: dict[str, tuple[bool, str, bool, FontFace | None]] = {}
 
     # -- fonts ---------------------------------------------------------------------------
 
@@ -191,15 +194,15 @@ class TextSetter:
         missing: list[str] = []
         prev: FontFace | None = None
         for a, b in grapheme_clusters(text):
-            cluster = text[a:b]
-            if all(c in BIDI_CONTROLS or c in "\n" for c in cluster):
+            known = self._clusters.get(cluster := text[a:b])
+            if known is None:
+                known = self._clusters[cluster] = self._cluster(cluster)
+            skip, visible, neutral, first = known
+            if skip:
                 continue
-            visible = "".join(c for c in cluster if c not in BIDI_CONTROLS)
-            face: FontFace | None = None
-            if prev is not None and _neutral(visible) and not prev.missing(visible):
-                face = prev
-            else:
-                face = next((f for f in self.chain if not f.missing(visible)), None)
+            # A neutral cluster (space, digit, mark) stays in the face before it if it can.
+            keep = prev is not None and neutral and not prev.missing(visible)
+            face = prev if keep else first
             if face is None:
                 missing += [c for c in visible if c not in missing]
                 continue
@@ -207,6 +210,15 @@ class TextSetter:
                 faces[i] = face
             prev = face
         return faces, missing
+
+    def _cluster(self, cluster: str) -> tuple[bool, str, bool, FontFace | None]:
+        """What assigning a face to `cluster` needs, whatever comes before it: whether it
+        is only controls, its visible characters, whether they are neutral, and the first
+        face of the chain that has them."""
+        skip = all(c in BIDI_CONTROLS or c in "\n" for c in cluster)
+        visible = "".join(c for c in cluster if c not in BIDI_CONTROLS)
+        first = next((f for f in self.chain if not f.missing(visible)), None)
+        return skip, visible, _neutral(visible), first
 
     # -- one line ------------------------------------------------------------------------
 
@@ -277,14 +289,19 @@ class TextSetter:
                 best: Line | None = None
                 best_end = start
                 overflow = None
-                for end in breaks:
-                    if end <= start:
-                        continue
-                    line = self.shape_line(para[start:end].rstrip(), size)
+                # The longest line from `start` that fits, by bisection over the break
+                # opportunities after it: a line that takes more words is never narrower.
+                ends = breaks[bisect.bisect_right(breaks, start) :]
+                lo, hi = 0, len(ends) - 1
+                while lo <= hi:
+                    mid = (lo + hi) // 2
+                    line = self.shape_line(para[start : ends[mid]].rstrip(), size)
                     if line.width > width:
-                        overflow = end
-                        break
-                    best, best_end = line, end
+                        hi = mid - 1
+                    else:
+                        best, best_end, lo = line, ends[mid], mid + 1
+                if lo < len(ends):
+                    overflow = ends[lo]
                 if overflow is not None and self.hyphenator is not None:
                     hyphenated = self._hyphenate(para, start, best_end, overflow, size, width)
                     if hyphenated is not None:
