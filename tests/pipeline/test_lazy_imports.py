@@ -75,3 +75,7 @@ def test_plate_cli_imports_only_its_backend(tmp_path: Path) -> None:
     assert (gradient["exit"], gradient["heavy"]) == (0, [])
     builtin = probe(*args, "--model", "builtin", "-o", str(tmp_path / "b.png"))
     assert builtin["exit"] == 0 and "torch" in builtin["heavy"]
+    # The first plate on a machine may trace the model's graph (diffusers); once traced,
+    # a plate needs torch alone.
+    again = probe(*args, "--model", "builtin", "-o", str(tmp_path / "c.png"))
+    assert again["exit"] == 0 and again["heavy"] == ["torch"]

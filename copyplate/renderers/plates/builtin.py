@@ -5,6 +5,13 @@ A diffusers UNet2DModel denoises a 32x32 plate conditioned on the brand palette 
 mood; DDIM takes 25 steps. The small plate is pulled towards the palette with a gradient
 map, upscaled in stages to the output size, softened and given a fine grain so that no
 banding shows. Inpainting uses RePaint (diffusers' RePaintScheduler) at the same scale.
+
+The UNet runs as a TorchScript graph traced from the diffusers model once per machine and
+kept in the cache (`~/.cache/copyplate/models`, under the weights digest, the torch
+version and the graph's version), and DDIM is copyplate's own dozen lines (tested equal
+to diffusers' DDIMScheduler): a plate then needs torch alone, not the seconds it takes to
+import diffusers. Every plate comes from the graph as loaded from its file, so a plate is
+the same whether the graph was traced in this process or an earlier one.
 """
 
 from __future__ import annotations
@@ -12,6 +19,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import io
+import json
+import math
+import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,6 +34,7 @@ from PIL import Image, ImageFilter
 from copyplate.capabilities import require
 from copyplate.color import parse_hex
 from copyplate.errors import MissingCapability, RenderError
+from copyplate.fileio import write_atomic
 from copyplate.renderers.plates.base import PlateRequest, plate_generators
 from copyplate.renderers.plates.procedural import MOODS, palette_planes
 
@@ -78,18 +91,112 @@ def weights_digest(model_dir: Path) -> str:
     return hashlib.sha256(_weights(model_dir).read_bytes()).hexdigest()[:12]
 
 
+# The traced graph's own version: part of its cache name and of the model id (plates from
+# the graph differ from the eager diffusers model's in the last float bits).
+GRAPH = 1
+
+
+def _graph_path(model_dir: Path, torch_version: str) -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    name = f"builtin-{weights_digest(model_dir)}-g{GRAPH}-torch{torch_version}.pt"
+    return Path(base) / "copyplate" / "models" / name
+
+
+def trace_unet(model_dir: Path) -> bytes:
+    """The diffusers UNet as a TorchScript graph, `eps = unet(x, t, mood)`, serialised."""
+    torch = _torch()
+    require("diffusers")
+    from diffusers import UNet2DModel
+
+    unet = UNet2DModel.from_pretrained(_weights(model_dir).parent).eval()
+
+    class Eps(torch.nn.Module):  # type: ignore[misc,name-defined]
+        def __init__(self, u: Any) -> None:
+            super().__init__()
+            self.u = u
+
+        def forward(self, x: Any, t: Any, mood: Any) -> Any:
+            return self.u(x, t, class_labels=mood, return_dict=False)[0]
+
+    example = (
+        torch.zeros((1, unet.config.in_channels, SIZE, SIZE)),
+        torch.tensor(0),
+        torch.tensor([0]),
+    )
+    with torch.no_grad(), warnings.catch_warnings():
+        # Branches on shapes, which are fixed here (one 32x32 sample), become constants.
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        # TorchScript is deprecated in favour of torch.export, whose programs took longer
+        # to load here than importing diffusers does: the point of the graph.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        graph = torch.jit.trace(Eps(unet), example, check_trace=False)
+        buf = io.BytesIO()
+        torch.jit.save(graph, buf)
+    return buf.getvalue()
+
+
 @functools.lru_cache(maxsize=2)
 def _load(model_dir: Path) -> tuple[Any, dict[str, Any], str]:
     torch = _torch()
-    require("diffusers")
-    from diffusers import DDPMScheduler, UNet2DModel
-
-    _weights(model_dir)
-    unet = UNet2DModel.from_pretrained(model_dir / "unet")
+    path = _graph_path(model_dir, torch.__version__)
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        blob = trace_unet(model_dir)
+        # The cache only saves time: without it the graph is traced again next time.
+        with contextlib.suppress(OSError):
+            write_atomic(path, blob)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        unet = torch.jit.load(io.BytesIO(blob), map_location="cpu")
     unet.eval()
     torch.set_grad_enabled(False)
-    config = dict(DDPMScheduler.from_pretrained(model_dir / "scheduler").config)
+    config = json.loads((model_dir / "scheduler" / "scheduler_config.json").read_text())
     return unet, config, weights_digest(model_dir)
+
+
+def _alphas_cumprod(config: dict[str, Any]) -> Any:
+    """The training schedule's cumulative alphas, as diffusers computes them for
+    `squaredcos_cap_v2` (float32, the same operations in the same order)."""
+    torch = _torch()
+    if config.get("beta_schedule") != "squaredcos_cap_v2":
+        msg = (
+            f"built-in plate model: beta_schedule {config.get('beta_schedule')!r} is not supported"
+        )
+        raise RenderError(msg)
+    n = int(config["num_train_timesteps"])
+
+    def bar(t: float) -> float:
+        return math.cos((t + 0.008) / 1.008 * math.pi / 2) ** 2
+
+    betas = [min(1 - bar((i + 1) / n) / bar(i / n), 0.999) for i in range(n)]
+    return torch.cumprod(1.0 - torch.tensor(betas, dtype=torch.float32), dim=0)
+
+
+def ddim_timesteps(config: dict[str, Any], steps: int) -> Any:
+    """DDIM's "leading" timesteps, high to low."""
+    torch = _torch()
+    n = int(config["num_train_timesteps"])
+    if not 0 < steps <= n:
+        raise RenderError(f"built-in plate model: steps must be 1 to {n}, got {steps}")
+    ts = (np.arange(0, steps) * (n // steps)).round()[::-1].copy().astype(np.int64)
+    return torch.from_numpy(ts + int(config.get("steps_offset", 0)))
+
+
+def ddim_step(config: dict[str, Any], alphas: Any, steps: int, eps: Any, t: Any, x: Any) -> Any:
+    """One deterministic DDIM step (eta 0, epsilon prediction, x0 clipped to [-1, 1]),
+    written as diffusers' DDIMScheduler.step computes it, so the floats agree."""
+    torch = _torch()
+    prev = t - int(config["num_train_timesteps"]) // steps
+    a_t = alphas[t]
+    a_prev = alphas[prev] if prev >= 0 else torch.tensor(1.0)
+    beta_t = 1 - a_t
+    x0 = (x - beta_t ** (0.5) * eps) / a_t ** (0.5)
+    if config.get("clip_sample", True):
+        limit = float(config.get("clip_sample_range", 1.0))
+        x0 = x0.clamp(-limit, limit)
+    direction = (1 - a_prev - 0.0) ** (0.5) * eps
+    return a_prev ** (0.5) * x0 + direction
 
 
 def pick_mood(req: PlateRequest) -> str:
@@ -149,8 +256,9 @@ class BuiltinPlate:
 
     @property
     def model_id(self) -> str:
-        """Weights digest and sampler: both change the plate, so both key the cache."""
-        return f"copyplate/builtin-plates@{weights_digest(self.model_dir)}+ddim{self.steps}"
+        """Weights digest, sampler and graph: each changes the plate, so each keys the cache."""
+        digest = weights_digest(self.model_dir)
+        return f"copyplate/builtin-plates@{digest}+g{GRAPH}+ddim{self.steps}"
 
     def _inputs(self, req: PlateRequest) -> tuple[Any, Any, Any]:
         torch = _torch()
@@ -163,17 +271,15 @@ class BuiltinPlate:
     def sample_small(self, req: PlateRequest) -> np.ndarray:
         """The 32x32 plate, HxWx3 in [0, 1], before palette pull and upscaling."""
         torch = _torch()
-        from diffusers import DDIMScheduler
-
         unet, config, _ = _load(self.model_dir)
         cond, mood, gen = self._inputs(req)
-        sched = DDIMScheduler.from_config(config)
-        sched.set_timesteps(req.steps or self.steps)
+        steps = req.steps or self.steps
+        alphas = _alphas_cumprod(config)
         x = torch.randn((1, 3, SIZE, SIZE), generator=gen)
         with _one_thread(torch):
-            for t in sched.timesteps:
-                eps = unet(torch.cat([x, cond], dim=1), t, class_labels=mood).sample
-                x = sched.step(eps, t, x, eta=0.0).prev_sample
+            for t in ddim_timesteps(config, steps):
+                eps = unet(torch.cat([x, cond], dim=1), t, mood)
+                x = ddim_step(config, alphas, steps, eps, t, x)
         return ((x[0].permute(1, 2, 0).numpy() + 1) / 2).clip(0, 1)  # type: ignore[no-any-return]
 
     def generate(self, req: PlateRequest) -> Image.Image:
@@ -202,7 +308,7 @@ class BuiltinPlate:
         with _one_thread(torch):
             for t in sched.timesteps:
                 if t < t_last:
-                    eps = unet(torch.cat([x, cond], dim=1), t, class_labels=mood).sample
+                    eps = unet(torch.cat([x, cond], dim=1), t, mood)
                     x = sched.step(eps, t, x, known[None], keep, gen).prev_sample
                 else:
                     x = sched.undo_step(x, t_last, gen)

@@ -13,7 +13,15 @@ from PIL import Image
 
 from copyplate.errors import MissingCapability, RenderError
 from copyplate.renderers.plates.base import PlateRequest, plate_generator
-from copyplate.renderers.plates.builtin import MODEL_DIR, BuiltinPlate, gradient_map
+from copyplate.renderers.plates.builtin import (
+    MODEL_DIR,
+    BuiltinPlate,
+    _alphas_cumprod,
+    _load,
+    ddim_step,
+    ddim_timesteps,
+    gradient_map,
+)
 from copyplate.renderers.plates.procedural import MOODS, PALETTE_SIZE
 
 
@@ -59,6 +67,42 @@ def test_generate_is_deterministic_per_seed(tiny_model: Path) -> None:
     assert np.array_equal(np.asarray(a), np.asarray(b))
     c = gen.generate(PlateRequest(**{**REQ.__dict__, "seed": 8}))
     assert not np.array_equal(np.asarray(a), np.asarray(c))
+
+
+def test_the_graph_is_the_diffusers_unet(tiny_model: Path) -> None:
+    """The traced graph computes what the eager diffusers model does (to float rounding)."""
+    graph, _, _ = _load(tiny_model)
+    eager = UNet2DModel.from_pretrained(tiny_model / "unet").eval()
+    x = torch.randn((1, 3 + 3 * PALETTE_SIZE, 32, 32), generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        for t, mood in ((999, 0), (480, 3), (0, 5)):
+            m = torch.tensor([mood])
+            want = eager(x, torch.tensor(t), class_labels=m).sample
+            got = graph(x, torch.tensor(t), m)
+            assert got.shape == want.shape
+            assert torch.allclose(got, want, atol=1e-5), (t, (got - want).abs().max())
+
+
+def test_ddim_is_diffusers_ddim_to_the_bit(tiny_model: Path) -> None:
+    from diffusers import DDIMScheduler
+
+    graph, config, _ = _load(tiny_model)
+    sched = DDIMScheduler.from_config(config)
+    sched.set_timesteps(7)
+    ours = ddim_timesteps(config, 7)
+    assert torch.equal(ours, sched.timesteps)
+    alphas = _alphas_cumprod(config)
+    assert torch.equal(alphas, sched.alphas_cumprod)
+    x = torch.randn((1, 3, 32, 32), generator=torch.Generator().manual_seed(3))
+    y = x.clone()
+    cond = torch.rand((1, 3 * PALETTE_SIZE, 32, 32), generator=torch.Generator().manual_seed(4))
+    mood = torch.tensor([2])
+    with torch.no_grad():
+        for t in ours:
+            x = ddim_step(config, alphas, 7, graph(torch.cat([x, cond], 1), t, mood), t, x)
+            eps = graph(torch.cat([y, cond], 1), t, mood)
+            y = sched.step(eps, t, y, eta=0.0).prev_sample
+            assert torch.equal(x, y), int(t)
 
 
 def test_inpaint_changes_the_hole_and_pastes_back_exactly(tiny_model: Path) -> None:
