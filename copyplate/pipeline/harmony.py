@@ -7,8 +7,9 @@ ink check included) is measured first; the smallest of them sets the band
 
 The band is taken over *all* the campaign's locales, not only those a run selects, so
 re-running one locale gives it the same size as the full batch did; it is a pure function
-of the campaign, its copy and the fonts, so the driver computes it once and every worker
-process or Ray task gets the same caps through `RunOptions`.
+of the campaign, its copy and the fonts, so the driver computes it once (each locale's fit
+measured in as many forked processes as the batch has workers) and every worker process
+or Ray task gets the same caps through `RunOptions`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.layouts.models import CtaRegion, PriceRegion, TextRegion
 from copyplate.layouts.typescale import scaled_type
+from copyplate.pipeline.forkmap import fork_map
 from copyplate.renderers.copy.base import RenderContext, renderer_for
 
 Key = tuple[str, str, str, str]  # size, variant, region, locale
@@ -138,33 +140,53 @@ def _natural(
     return None, "; ".join(failed) or "no size was set"
 
 
+def _harmonised(lc: LoadedCampaign) -> list[TextRegion | PriceRegion | CtaRegion]:
+    return [
+        r
+        for r in lc.campaign.regions
+        if isinstance(r, TextRegion | PriceRegion | CtaRegion) and r.harmony
+    ]
+
+
 def plan_harmony(
-    lc: LoadedCampaign, sizes: Sequence[str] | None = None, variants: Sequence[str] | None = None
+    lc: LoadedCampaign,
+    sizes: Sequence[str] | None = None,
+    variants: Sequence[str] | None = None,
+    workers: int = 1,
 ) -> HarmonyPlan:
-    """The caps of every harmonised region of `sizes` x `variants` (default: all)."""
+    """The caps of every harmonised region of `sizes` x `variants` (default: all); each
+    locale's own fit measured in `workers` processes."""
     c = lc.campaign
-    if not any(
-        isinstance(r, TextRegion | PriceRegion | CtaRegion) and r.harmony for r in c.regions
-    ):
+    if not _harmonised(lc):
         return HarmonyPlan()
+    # Measured with each size's type limits, as its jobs will render.
+    sized = {size: scaled_type(lc, size) for size in sizes or [s.name for s in c.sizes]}
+    every = variants or [v.id for v in c.variants]
+    keys = [
+        (size, variant, region.id, locale)
+        for size, slc in sized.items()
+        for variant in every
+        for region in _harmonised(slc)
+        for locale in sorted(c.locales)
+    ]
+
+    def measure(key: Key) -> tuple[int | None, str]:
+        size, variant, rid, locale = key
+        region = next(r for r in _harmonised(sized[size]) if r.id == rid)
+        return _natural(sized[size], region, size, variant, locale)
+
+    measured = dict(zip(keys, fork_map(measure, keys, workers), strict=True))
     caps: list[tuple[Key, int]] = []
     bands: list[tuple[tuple[str, str, str], tuple[int, int]]] = []
     notes: list[HarmonyNote] = []
     set_px: list[tuple[Key, int]] = []
-    for size in sizes or [s.name for s in c.sizes]:
-        # Measured with the size's type limits, as its jobs will render.
-        sized = scaled_type(lc, size)
-        regions = [
-            r
-            for r in sized.campaign.regions
-            if isinstance(r, TextRegion | PriceRegion | CtaRegion) and r.harmony
-        ]
-        for variant in variants or [v.id for v in c.variants]:
-            for region in regions:
+    for size, slc in sized.items():
+        for variant in every:
+            for region in _harmonised(slc):
                 assert region.harmony is not None
                 natural: dict[str, int] = {}
                 for locale in sorted(c.locales):
-                    px, why = _natural(sized, region, size, variant, locale)
+                    px, why = measured[(size, variant, region.id, locale)]
                     if px is None:
                         # The copy stage's own finding (no fit, a missing glyph) says why.
                         reason = f"{why}; left out of the band"

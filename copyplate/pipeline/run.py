@@ -115,7 +115,9 @@ def prepare_out(out: Path) -> None:
         raise InputError(f"--out {out}: the folder is not writable")
 
 
-def _harmony(lc: LoadedCampaign, jobs: list[Job], ledger: Ledger, resume: bool) -> HarmonyPlan:
+def _harmony(
+    lc: LoadedCampaign, jobs: list[Job], ledger: Ledger, resume: bool, workers: int
+) -> HarmonyPlan:
     """Harmony is planned here, before any asset, over every locale of the sizes run. It
     sets every locale's copy once per size (seconds), and the ledger hashes need it before
     they can say a job is done: the ledger keeps the plan by its inputs' hash, so a rerun
@@ -124,7 +126,7 @@ def _harmony(lc: LoadedCampaign, jobs: list[Job], ledger: Ledger, resume: bool) 
     key = f"harmony[{HarmonyPlan.shape()}]:{plan_hash(lc, sizes, variants)}"
     if resume and (known := ledger.memo(key)) is not None:
         return HarmonyPlan.from_json(known)
-    harmony = plan_harmony(lc, sizes, variants)
+    harmony = plan_harmony(lc, sizes, variants, workers)
     ledger.remember(key, harmony.as_json())
     return harmony
 
@@ -192,7 +194,9 @@ class Batch:
             options = dataclasses.replace(options, hosted=HostedSettings(options.prices, budget))
         ledger = Ledger(out / "ledger.sqlite")
         try:
-            harmony = _harmony(lc, jobs, ledger, resume)
+            # The plan is measured in as many processes as the batch's own workers.
+            workers = self.executor.workers if isinstance(self.executor, ProcessExecutor) else 1
+            harmony = _harmony(lc, jobs, ledger, resume, workers)
         except BaseException:
             ledger.close()
             raise

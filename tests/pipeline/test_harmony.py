@@ -69,6 +69,7 @@ def test_plan_keeps_every_locale_within_the_spread(tmp_path: Path) -> None:
     assert max(own) / min(own) > 1.5  # unharmonised, the short copy is set far larger
     plan = plan_harmony(lc)
     assert plan == plan_harmony(lc)  # deterministic: workers recomputing would agree
+    assert plan == plan_harmony(lc, workers=2)  # measured in forked processes alike
     ((key, (low, top)),) = plan.bands
     assert key == ("s", "default", "head") and low == min(own) and top == int(low * 1.2)
     set_px = {}
@@ -88,6 +89,7 @@ def test_a_locale_that_cannot_fit_is_left_out_with_the_reason(tmp_path: Path) ->
     copy = {**COPY, "de-DE": {"head": "Donaudampfschifffahrtsgesellschaftskapitänsmützen " * 6}}
     lc = harmony_campaign(tmp_path, copy)
     plan = plan_harmony(lc)
+    assert plan == plan_harmony(lc, workers=2)
     (note,) = plan.notes
     assert (note.locale, note.region, note.size) == ("de-DE", "head", "s")
     assert "does not fit" in note.reason and "at 16 px or more" in note.reason
