@@ -70,11 +70,25 @@ PROBED = 200
 # right one does, and the right face fits far better (measured: <= 0.82 for copy in its
 # own face, up to 0.93 for a comma judged as a full stop in a near face).
 CLEARLY = 0.85
+# ... or at most this share when a reading of the recogniser says the expected word there
+# (letters only: measured 0.93-0.95 for a dot-apart letter in its own face at 22-25 px).
+READ_CLEARLY = 0.97
 # A line with more look-alikes than this (a few hundred characters of digits and marks)
 # gets no opinion from here rather than thousands of renderings.
 MAX_RIVALS = 400
 # Line break choices tried per face, for copy the image sets on several lines.
 BREAKS = 3
+# Faces the line break choices are ranked in, spread over the candidates.
+SPREAD = 6
+
+
+# A face without some characters of the copy (a display Arabic face without Latin or
+# digits) is tried with this many of the faces fontconfig substitutes for them, as Pango
+# and chromium draw them.
+FALLBACKS = 3
+
+# One face, or a face and the faces that set what it lacks, in the order they are asked.
+Chain = tuple[FontFace, ...]
 
 
 @dataclass(frozen=True)
@@ -82,11 +96,13 @@ class FaceMatch:
     face: FontFace
     px: int
     scores: list[float]
+    fallbacks: Chain = ()
 
     def describe(self) -> str:
+        also = f" (with {', '.join(f.label for f in self.fallbacks)})" if self.fallbacks else ""
         return (
-            f"glyphs match the expected copy rendered in the installed face {self.face.label} "
-            f"at {self.px} px (correlation {min(self.scores):.2f})"
+            f"glyphs match the expected copy rendered in the installed face {self.face.label}"
+            f"{also} at {self.px} px (correlation {min(self.scores):.2f})"
         )
 
 
@@ -125,16 +141,99 @@ def installed_faces(chars: str) -> tuple[FontFace, ...]:
     return tuple(sorted(faces.values(), key=lambda f: (str(f.path), f.index)))
 
 
+def _fc_faces(args: list[str]) -> list[FontFace]:
+    exe = shutil.which(args[0])
+    if exe is None:
+        return []
+    out = subprocess.run(
+        [exe, *args[1:], "--format", "%{file}\t%{index}\t%{family}\t%{style}\n"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    ).stdout
+    faces: dict[tuple[str, int], FontFace] = {}
+    for line in out.splitlines():
+        parts = line.split("\t")
+        if len(parts) != 4 or not parts[1].isdigit() or not parts[0].lower().endswith(_OUTLINE):
+            continue
+        fam = parts[2].split(",")[0].strip()
+        style = parts[3].split(",")[0].strip()
+        key = (parts[0], int(parts[1]))
+        faces.setdefault(key, FontFace(Path(parts[0]), key[1], fam, style))
+    return list(faces.values())
+
+
+@functools.lru_cache(maxsize=256)
+def _substitutes(face: FontFace) -> tuple[FontFace, ...]:
+    """The faces fontconfig falls back to from `face`, in its order, then those of the
+    default sans-serif (what chromium's `font-family: X, sans-serif` falls back to)."""
+    fam = face.family.replace("-", "\\-").replace(":", "\\:")
+    style = face.style.replace("-", "\\-").replace(":", "\\:")
+    own = _fc_faces(["fc-match", "-s", f"{fam}:style={style}"])
+    sans = _fc_faces(["fc-match", "-s", "sans-serif"])
+    return tuple(f for f in dict.fromkeys(own[:12] + sans[:4]) if f != face)
+
+
+def _own_script(ch: str) -> bool:
+    """A letter or mark of a script other than Latin: what a face must have itself to be
+    the one that drew the copy (Latin names, digits and signs may come from a fallback)."""
+    if unicodedata.category(ch)[0] not in "LM" or ch.isascii():
+        return False
+    return not unicodedata.name(ch, "LATIN").startswith("LATIN")
+
+
+@functools.lru_cache(maxsize=256)
+def candidate_chains(text: str) -> tuple[Chain, ...]:
+    """The faces with every character of `text`, then each face with every letter of its
+    non-Latin script but not the rest, followed by its first substitute that sets what
+    it lacks (`fallback_chains` gives the others)."""
+    whole = installed_faces(text)
+    chains: list[Chain] = [(f,) for f in whole]
+    core = "".join(dict.fromkeys(c for c in text if _own_script(c)))
+    if not core:
+        return tuple(chains)
+    for face in installed_faces(core):
+        if face not in whole and (got := fallback_chains(face, text)):
+            chains.append(got[0])
+    return tuple(chains)
+
+
+@functools.lru_cache(maxsize=1024)
+def fallback_chains(face: FontFace, text: str) -> tuple[Chain, ...]:
+    """`face` followed by each of its first `FALLBACKS` substitutes that set what it lacks
+    of `text` (and further substitutes for what that one lacks)."""
+    chains: list[Chain] = []
+    lacking = face.missing(text)
+    if lacking:
+        subs = [f for f in _substitutes(face) if any(f.covers(c) for c in lacking)]
+        firsts = [f for f in subs if not f.missing("".join(lacking))][:FALLBACKS] or subs[:1]
+        for first in firsts:
+            chain = [face, first]
+            left = first.missing("".join(lacking))
+            for f in subs:
+                if not left:
+                    break
+                if f not in chain and any(f.covers(c) for c in left):
+                    chain.append(f)
+                    left = f.missing("".join(left))
+            if not left:
+                chains.append(tuple(chain))
+    return tuple(dict.fromkeys(chains))
+
+
 def _direction(rtl: bool) -> Direction:
     return "rtl" if rtl else "ltr"
 
 
 @functools.lru_cache(maxsize=16384)
-def _rough(face: FontFace, text: str, rtl: bool, lang: str) -> tuple[float, float] | None:
+def _rough(face: Chain, text: str, rtl: bool, lang: str) -> tuple[float, float] | None:
     """Width and height of `text`'s glyph boxes in `face` at `_PROBE_PX`: a tenth of the
-    cost of `_probe`, a few percent wider (side bearings)."""
+    cost of `_probe`, a few percent wider (side bearings); a chain's ink (`_probe`)."""
+    if len(face) > 1:
+        return _chain_boxes(face, text, rtl, lang)
     try:
-        x0, y0, x1, y1 = load_font(face, _PROBE_PX).getbbox(
+        x0, y0, x1, y1 = load_font(face[0], _PROBE_PX).getbbox(
             text, direction=_direction(rtl), language=lang
         )
     except (OSError, ValueError):
@@ -142,30 +241,75 @@ def _rough(face: FontFace, text: str, rtl: bool, lang: str) -> tuple[float, floa
     return (float(x1 - x0), float(y1 - y0)) if x1 > x0 and y1 > y0 else None
 
 
+def _chain_boxes(chain: Chain, text: str, rtl: bool, lang: str) -> tuple[float, float] | None:
+    """`_rough` for a chain: its shaped runs' glyph boxes, placed along the line."""
+    setter = _setter(chain, lang, rtl)
+    if setter.assign(text)[1]:
+        return None
+    try:
+        line = setter.shape_line(text, _PROBE_PX)
+        x, boxes = 0.0, []
+        for p in line.pieces:
+            l0, t0, r0, b0 = load_font(p.face, _PROBE_PX).getbbox(
+                p.text, anchor="ls", direction=_direction(p.rtl), language=lang
+            )
+            if r0 > l0 and b0 > t0:
+                boxes.append((x + l0, t0, x + r0, b0))
+            x += p.width
+    except (OSError, ValueError):
+        return None
+    if not boxes:
+        return None
+    w = max(r for _, _, r, _ in boxes) - min(le for le, _, _, _ in boxes)
+    h = max(bo for _, _, _, bo in boxes) - min(t for _, t, _, _ in boxes)
+    return (float(w), float(h))
+
+
 @functools.lru_cache(maxsize=4096)
-def _probe(face: FontFace, text: str, rtl: bool, lang: str) -> tuple[float, float] | None:
+def _probe(face: Chain, text: str, rtl: bool, lang: str) -> tuple[float, float] | None:
     """Ink width and height of `text` set in `face` at `_PROBE_PX`."""
     ink = _glyphs(face, text, _PROBE_PX, rtl, lang)
     return (float(ink.shape[1]), float(ink.shape[0])) if ink.size else None
 
 
-def _glyphs(face: FontFace, text: str, px: int, rtl: bool, lang: str) -> NDArray[np.float32]:
+def _glyphs(face: Chain, text: str, px: int, rtl: bool, lang: str) -> NDArray[np.float32]:
     """`text` set in `face` alone at `px` (Pillow's mask, no copyplate shaping: a tenth of
-    `render_line`'s cost), as coverage 0..1 cropped to its ink; empty on failure."""
+    `render_line`'s cost), as coverage 0..1 cropped to its ink; empty on failure. A chain
+    is set by copyplate's shaper, run by run."""
+    if len(face) > 1:
+        setter = _setter(face, lang, rtl)
+        if setter.assign(text)[1]:
+            return np.zeros((0, 0), dtype=np.float32)
+        return render_line(setter, text, px, pad=0)
     try:
-        font: ImageFont.FreeTypeFont = load_font(face, px)
+        font: ImageFont.FreeTypeFont = load_font(face[0], px)
         mask: Any = font.getmask(text, "L", direction=_direction(rtl), language=lang)
     except (OSError, ValueError):
         return np.zeros((0, 0), dtype=np.float32)
     return to_ink(np.asarray(Image.Image()._new(mask), dtype=np.float32) / 255.0)
 
 
+@functools.lru_cache(maxsize=1024)
+def _setter(chain: Chain, lang: str, rtl: bool) -> TextSetter:
+    return TextSetter(list(chain), lang, _direction(rtl))
+
+
 def _resemblance(
-    face: FontFace, text: str, px: int, rtl: bool, lang: str, actual: NDArray[np.float32]
+    face: Chain,
+    text: str,
+    px: int,
+    rtl: bool,
+    lang: str,
+    actual: NDArray[np.float32],
+    width: float,
 ) -> float:
-    """How well `text` set in `face` at `px` correlates with `actual`, wherever it sits."""
+    """How well `text` set in `face` at `px` correlates with `actual`, wherever it sits
+    (0 when its ink is not about as wide as `width`: a hairline face that vanishes at a
+    small size leaves a dot, which correlates perfectly with anything)."""
     ref = _glyphs(face, text, px, rtl, lang)
     if ref.size == 0 or ref.shape[0] > actual.shape[0] or ref.shape[1] > actual.shape[1]:
+        return 0.0
+    if abs(math.log(ref.shape[1] / width)) > 2 * MAX_SHAPE_ERROR or float(ref.std()) == 0.0:
         return 0.0
     res = cv2.matchTemplate(actual, ref, cv2.TM_CCOEFF_NORMED)
     return float(res.max())
@@ -213,8 +357,8 @@ def _shape_error(
 
 
 def _set_error(
-    measure: Callable[[FontFace, str, bool, str], tuple[float, float] | None],
-    face: FontFace,
+    measure: Callable[[Chain, str, bool, str], tuple[float, float] | None],
+    face: Chain,
     lines: list[str],
     sizes: list[tuple[float, float]],
     rtl: bool,
@@ -232,8 +376,8 @@ def _set_error(
 
 
 def _fit(
-    measure: Callable[[FontFace, str, bool, str], tuple[float, float] | None],
-    face: FontFace,
+    measure: Callable[[Chain, str, bool, str], tuple[float, float] | None],
+    face: Chain,
     sets: list[list[str]],
     sizes: list[tuple[float, float]],
     rtl: bool,
@@ -251,21 +395,29 @@ def _fit(
 
 
 def _shortlist(
-    faces: tuple[FontFace, ...],
+    faces: tuple[Chain, ...],
     sets: list[list[str]],
     crops: list[NDArray[np.bool_]],
     rtl: bool,
     lang: str,
-) -> list[tuple[float, float, FontFace, list[str]]]:
+) -> list[tuple[float, float, Chain, list[str]]]:
     """Up to `SHORTLIST` (resemblance, scale, face, lines), most alike first."""
     if not faces:
         return []
     sizes = [(float(c.shape[1]), float(c.shape[0])) for c in crops]
     if len(sets) > BREAKS:
-        # Where the lines break hardly depends on the face: rank the sets once.
-        errs = [_set_error(_rough, faces[0], lines, sizes, rtl, lang) for lines in sets]
-        order = sorted(range(len(sets)), key=lambda i: e[0] if (e := errs[i]) else math.inf)
-        sets = [sets[i] for i in order[:BREAKS]]
+        # Where the lines break hardly depends on the face, but on its kind (a display
+        # face with its Latin in a fallback breaks elsewhere than a text face): the sets
+        # are ranked in a few faces spread over the candidates, each one's best kept.
+        step = max(1, len(faces) // SPREAD)
+        ranks: list[list[int]] = []
+        for face in [*faces[::step][:SPREAD], *faces[-1:]]:
+            errs = [_set_error(_rough, face, lines, sizes, rtl, lang) for lines in sets]
+            order = sorted(range(len(sets)), key=lambda i: e[0] if (e := errs[i]) else math.inf)
+            ranks.append([i for i in order[:2] if errs[i] is not None])
+        # each face's best first, then their second best
+        keep = [r[j] for j in range(2) for r in ranks if len(r) > j]
+        sets = [sets[i] for i in list(dict.fromkeys(keep))[: BREAKS + 1]] or sets[:BREAKS]
     # Glyph boxes first (cheap, loose), then the ink of the faces still in the running.
     roughly = []
     for face in faces:
@@ -280,13 +432,21 @@ def _shortlist(
             near.append((fine[1], face, fine[2]))
     if not near:
         return []
+    # A face near the copy's proportions with its first substitute is tried with the
+    # others too: which one drew the Latin name, its glyphs say.
+    text = " ".join(near[0][2])
+    near = [
+        (scale, other, lines)
+        for scale, face, lines in near
+        for other in (fallback_chains(face[0], text) if len(face) > 1 else (face,))
+    ]
     # Proportions alone leave dozens of faces; their glyphs on the longest line decide.
     k = max(range(len(crops)), key=lambda i: sizes[i][0])
     pad = max(4, round(sizes[k][1] / 3))
     longest = np.pad(crops[k].astype(np.float32), pad)
     ranked = [
         (
-            _resemblance(face, lines[k], round(scale * _PROBE_PX), rtl, lang, longest),
+            _resemblance(face, lines[k], round(scale * _PROBE_PX), rtl, lang, longest, sizes[k][0]),
             scale,
             face,
             lines,
@@ -304,6 +464,7 @@ def match_installed(
     locale: str,
     rtl: bool,
     rival: str = "",
+    readings: tuple[str, ...] = (),
 ) -> FaceMatch | None:
     """The installed face whose rendering of `expected` matches the glyphs of `mask` (the
     region's ink, lines at `bands`) glyph for glyph, with no ink left unexplained, better
@@ -335,8 +496,8 @@ def match_installed(
     # one is judged (trying faces until one passes would let a near face excuse a wrong
     # letter). What was read instead must not match better in any of the candidates.
     tried = []
-    for _, scale, face, lines in _shortlist(installed_faces(text), sets, crops, rtl, lang):
-        setter = TextSetter([face], locale, _direction(rtl))
+    for _, scale, face, lines in _shortlist(candidate_chains(text), sets, crops, rtl, lang):
+        setter = TextSetter(list(face), locale, _direction(rtl))
         got = [
             _judge(crop, setter, line, scale * _PROBE_PX, other)
             for crop, line, other in zip(crops, lines, rivals, strict=True)
@@ -349,9 +510,9 @@ def match_installed(
         if not g.clean or any(t[2][k].rival >= g.score for t in tried):
             return None
     for crop, line, g, other in zip(crops, chosen, got, rivals, strict=True):
-        if not _lookalikes_lose(crop, setter, line, g, other):
+        if not _lookalikes_lose(crop, setter, line, g, other, readings):
             return None
-    return FaceMatch(face, got[0].px, [g.score for g in got])
+    return FaceMatch(face[0], got[0].px, [g.score for g in got], face[1:])
 
 
 # Characters another of their group can pass for, a dot or a stroke apart: digits of one
@@ -416,13 +577,22 @@ def _read_edits(line: str, read: str) -> list[str]:
 
 
 def _lookalikes_lose(
-    crop: NDArray[np.bool_], setter: TextSetter, line: str, got: _Judged, read: str = ""
+    crop: NDArray[np.bool_],
+    setter: TextSetter,
+    line: str,
+    got: _Judged,
+    read: str = "",
+    readings: tuple[str, ...] = (),
 ) -> bool:
     """Whether `line` explains the image better than every `_swaps` of it and every one of
     the reader's disagreements (`_read_edits`), in the face that matched, where the two
     renderings differ: the whole line's correlation hardly moves for a comma against a
     full stop, or an a against an e in a face near the one that drew it; the pixels
-    around it do."""
+    around it do.
+
+    A letter a dot apart that the pixels favour less than clearly (two dots merged by a
+    small size, a hinted renderer) is beaten too when a reading of the recogniser says
+    the expected word there: the pixels and the reader then agree."""
     px = got.px
     # room for the line's whole ascent, descent and advance around the ink
     actual = np.pad(crop.astype(np.float32), 2 * px)
@@ -448,9 +618,35 @@ def _lookalikes_lose(
         h, w = max(mine.shape[0], theirs.shape[0]), max(mine.shape[1], theirs.shape[1])
         a = np.pad(mine, ((0, h - mine.shape[0]), (0, w - mine.shape[1])))
         b = np.pad(theirs, ((0, h - theirs.shape[0]), (0, w - theirs.shape[1])))
-        if _closer(actual, a, b, origin, px) is False:
-            return False
+        ratio = _closer(actual, a, b, origin, px)
+        if ratio is None or ratio < CLEARLY:
+            continue
+        if ratio < READ_CLEARLY and _read_as_expected(line, other, readings):
+            continue
+        return False
     return True
+
+
+def _read_as_expected(line: str, other: str, readings: tuple[str, ...]) -> bool:
+    """Whether `other` is `line` with one letter swapped for another letter and some
+    reading has the expected word as many times as `line` does (so not the swapped one
+    where it stands). Digits, signs and marks are never excused this way."""
+    if len(other) != len(line):
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(line, other, strict=True)) if a != b]
+    if len(diff) != 1:
+        return False
+    i = diff[0]
+    if unicodedata.category(line[i])[0] != "L" or unicodedata.category(other[i])[0] != "L":
+        return False
+    a = line.rfind(" ", 0, i) + 1
+    b = line.find(" ", i)
+    b = len(line) if b < 0 else b
+    want, theirs = normalise(line[a:b]), normalise(other[a:b])
+    if not want or want == theirs:
+        return False
+    need = [normalise(w) for w in line.split()].count(want)
+    return need > 0 and any([normalise(w) for w in r.split()].count(want) >= need for r in readings)
 
 
 def _closer(
@@ -459,12 +655,12 @@ def _closer(
     theirs: NDArray[np.float32],
     origin: tuple[int, int],
     px: int,
-) -> bool | None:
-    """Whether `mine` fits `actual` clearly better than `theirs` where the two differ (by
-    `CLEARLY`); None when
-    they do not differ. Each is placed within a few pixels of `origin` by the glyphs around
-    the difference (which anchor it: a template of mostly blank paper would slide to any
-    blank spot), then judged on the differing pixels alone."""
+) -> float | None:
+    """How much of `theirs`'s squared difference from `actual` `mine` leaves where the two
+    differ (below `CLEARLY`: `mine` fits clearly better); None when they do not differ.
+    Each is placed within a few pixels of `origin` by the glyphs around the difference
+    (which anchor it: a template of mostly blank paper would slide to any blank spot),
+    then judged on the differing pixels alone."""
     # Where one has ink the other has nowhere near: what follows a glyph of another
     # advance moves by a pixel or two, and that is not where they differ.
     reach = max(1, round(px / 32))
@@ -484,7 +680,7 @@ def _closer(
     ay0, ax0 = origin[0] + cy0 - s, origin[1] + cx0 - s
     ay1, ax1 = origin[0] + cy1 + s, origin[1] + cx1 + s
     if ay0 < 0 or ax0 < 0 or ay1 > actual.shape[0] or ax1 > actual.shape[1]:
-        return False
+        return math.inf
     around = actual[ay0:ay1, ax0:ax1]
     ssd = []
     for ref in (mine, theirs):
@@ -492,7 +688,7 @@ def _closer(
         _, _, (ox, oy), _ = cv2.minMaxLoc(fit)
         here = around[oy + y0 - cy0 : oy + y1 - cy0, ox + x0 - cx0 : ox + x1 - cx0]
         ssd.append(float(((here - ref[y0:y1, x0:x1]) ** 2).sum()))
-    return ssd[0] < CLEARLY * ssd[1]
+    return ssd[0] / ssd[1] if ssd[1] > 0 else math.inf
 
 
 @dataclass(frozen=True)
