@@ -78,17 +78,6 @@ READ_CLEARLY = 0.97
 MAX_RIVALS = 400
 # Line break choices tried per face, for copy the image sets on several lines.
 BREAKS = 3
-# Faces the line break choices are ranked in, spread over the candidates.
-SPREAD = 6
-
-
-# A face without some characters of the copy (a display Arabic face without Latin or
-# digits) is tried with this many of the faces fontconfig substitutes for them, as Pango
-# and chromium draw them.
-FALLBACKS = 3
-
-# One face, or a face and the faces that set what it lacks, in the order they are asked.
-Chain = tuple[FontFace, ...]
 
 
 @dataclass(frozen=True)
@@ -96,13 +85,11 @@ class FaceMatch:
     face: FontFace
     px: int
     scores: list[float]
-    fallbacks: Chain = ()
 
     def describe(self) -> str:
-        also = f" (with {', '.join(f.label for f in self.fallbacks)})" if self.fallbacks else ""
         return (
-            f"glyphs match the expected copy rendered in the installed face {self.face.label}"
-            f"{also} at {self.px} px (correlation {min(self.scores):.2f})"
+            f"glyphs match the expected copy rendered in the installed face {self.face.label} "
+            f"at {self.px} px (correlation {min(self.scores):.2f})"
         )
 
 
@@ -141,99 +128,16 @@ def installed_faces(chars: str) -> tuple[FontFace, ...]:
     return tuple(sorted(faces.values(), key=lambda f: (str(f.path), f.index)))
 
 
-def _fc_faces(args: list[str]) -> list[FontFace]:
-    exe = shutil.which(args[0])
-    if exe is None:
-        return []
-    out = subprocess.run(
-        [exe, *args[1:], "--format", "%{file}\t%{index}\t%{family}\t%{style}\n"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    ).stdout
-    faces: dict[tuple[str, int], FontFace] = {}
-    for line in out.splitlines():
-        parts = line.split("\t")
-        if len(parts) != 4 or not parts[1].isdigit() or not parts[0].lower().endswith(_OUTLINE):
-            continue
-        fam = parts[2].split(",")[0].strip()
-        style = parts[3].split(",")[0].strip()
-        key = (parts[0], int(parts[1]))
-        faces.setdefault(key, FontFace(Path(parts[0]), key[1], fam, style))
-    return list(faces.values())
-
-
-@functools.lru_cache(maxsize=256)
-def _substitutes(face: FontFace) -> tuple[FontFace, ...]:
-    """The faces fontconfig falls back to from `face`, in its order, then those of the
-    default sans-serif (what chromium's `font-family: X, sans-serif` falls back to)."""
-    fam = face.family.replace("-", "\\-").replace(":", "\\:")
-    style = face.style.replace("-", "\\-").replace(":", "\\:")
-    own = _fc_faces(["fc-match", "-s", f"{fam}:style={style}"])
-    sans = _fc_faces(["fc-match", "-s", "sans-serif"])
-    return tuple(f for f in dict.fromkeys(own[:12] + sans[:4]) if f != face)
-
-
-def _own_script(ch: str) -> bool:
-    """A letter or mark of a script other than Latin: what a face must have itself to be
-    the one that drew the copy (Latin names, digits and signs may come from a fallback)."""
-    if unicodedata.category(ch)[0] not in "LM" or ch.isascii():
-        return False
-    return not unicodedata.name(ch, "LATIN").startswith("LATIN")
-
-
-@functools.lru_cache(maxsize=256)
-def candidate_chains(text: str) -> tuple[Chain, ...]:
-    """The faces with every character of `text`, then each face with every letter of its
-    non-Latin script but not the rest, followed by its first substitute that sets what
-    it lacks (`fallback_chains` gives the others)."""
-    whole = installed_faces(text)
-    chains: list[Chain] = [(f,) for f in whole]
-    core = "".join(dict.fromkeys(c for c in text if _own_script(c)))
-    if not core:
-        return tuple(chains)
-    for face in installed_faces(core):
-        if face not in whole and (got := fallback_chains(face, text)):
-            chains.append(got[0])
-    return tuple(chains)
-
-
-@functools.lru_cache(maxsize=1024)
-def fallback_chains(face: FontFace, text: str) -> tuple[Chain, ...]:
-    """`face` followed by each of its first `FALLBACKS` substitutes that set what it lacks
-    of `text` (and further substitutes for what that one lacks)."""
-    chains: list[Chain] = []
-    lacking = face.missing(text)
-    if lacking:
-        subs = [f for f in _substitutes(face) if any(f.covers(c) for c in lacking)]
-        firsts = [f for f in subs if not f.missing("".join(lacking))][:FALLBACKS] or subs[:1]
-        for first in firsts:
-            chain = [face, first]
-            left = first.missing("".join(lacking))
-            for f in subs:
-                if not left:
-                    break
-                if f not in chain and any(f.covers(c) for c in left):
-                    chain.append(f)
-                    left = f.missing("".join(left))
-            if not left:
-                chains.append(tuple(chain))
-    return tuple(dict.fromkeys(chains))
-
-
 def _direction(rtl: bool) -> Direction:
     return "rtl" if rtl else "ltr"
 
 
 @functools.lru_cache(maxsize=16384)
-def _rough(face: Chain, text: str, rtl: bool, lang: str) -> tuple[float, float] | None:
+def _rough(face: FontFace, text: str, rtl: bool, lang: str) -> tuple[float, float] | None:
     """Width and height of `text`'s glyph boxes in `face` at `_PROBE_PX`: a tenth of the
-    cost of `_probe`, a few percent wider (side bearings); a chain's ink (`_probe`)."""
-    if len(face) > 1:
-        return _chain_boxes(face, text, rtl, lang)
+    cost of `_probe`, a few percent wider (side bearings)."""
     try:
-        x0, y0, x1, y1 = load_font(face[0], _PROBE_PX).getbbox(
+        x0, y0, x1, y1 = load_font(face, _PROBE_PX).getbbox(
             text, direction=_direction(rtl), language=lang
         )
     except (OSError, ValueError):
@@ -241,61 +145,26 @@ def _rough(face: Chain, text: str, rtl: bool, lang: str) -> tuple[float, float] 
     return (float(x1 - x0), float(y1 - y0)) if x1 > x0 and y1 > y0 else None
 
 
-def _chain_boxes(chain: Chain, text: str, rtl: bool, lang: str) -> tuple[float, float] | None:
-    """`_rough` for a chain: its shaped runs' glyph boxes, placed along the line."""
-    setter = _setter(chain, lang, rtl)
-    if setter.assign(text)[1]:
-        return None
-    try:
-        line = setter.shape_line(text, _PROBE_PX)
-        x, boxes = 0.0, []
-        for p in line.pieces:
-            l0, t0, r0, b0 = load_font(p.face, _PROBE_PX).getbbox(
-                p.text, anchor="ls", direction=_direction(p.rtl), language=lang
-            )
-            if r0 > l0 and b0 > t0:
-                boxes.append((x + l0, t0, x + r0, b0))
-            x += p.width
-    except (OSError, ValueError):
-        return None
-    if not boxes:
-        return None
-    w = max(r for _, _, r, _ in boxes) - min(le for le, _, _, _ in boxes)
-    h = max(bo for _, _, _, bo in boxes) - min(t for _, t, _, _ in boxes)
-    return (float(w), float(h))
-
-
 @functools.lru_cache(maxsize=4096)
-def _probe(face: Chain, text: str, rtl: bool, lang: str) -> tuple[float, float] | None:
+def _probe(face: FontFace, text: str, rtl: bool, lang: str) -> tuple[float, float] | None:
     """Ink width and height of `text` set in `face` at `_PROBE_PX`."""
     ink = _glyphs(face, text, _PROBE_PX, rtl, lang)
     return (float(ink.shape[1]), float(ink.shape[0])) if ink.size else None
 
 
-def _glyphs(face: Chain, text: str, px: int, rtl: bool, lang: str) -> NDArray[np.float32]:
+def _glyphs(face: FontFace, text: str, px: int, rtl: bool, lang: str) -> NDArray[np.float32]:
     """`text` set in `face` alone at `px` (Pillow's mask, no copyplate shaping: a tenth of
-    `render_line`'s cost), as coverage 0..1 cropped to its ink; empty on failure. A chain
-    is set by copyplate's shaper, run by run."""
-    if len(face) > 1:
-        setter = _setter(face, lang, rtl)
-        if setter.assign(text)[1]:
-            return np.zeros((0, 0), dtype=np.float32)
-        return render_line(setter, text, px, pad=0)
+    `render_line`'s cost), as coverage 0..1 cropped to its ink; empty on failure."""
     try:
-        font: ImageFont.FreeTypeFont = load_font(face[0], px)
+        font: ImageFont.FreeTypeFont = load_font(face, px)
         mask: Any = font.getmask(text, "L", direction=_direction(rtl), language=lang)
     except (OSError, ValueError):
         return np.zeros((0, 0), dtype=np.float32)
     return to_ink(np.asarray(Image.Image()._new(mask), dtype=np.float32) / 255.0)
 
 
-@functools.lru_cache(maxsize=1024)
-def _setter(chain: Chain, lang: str, rtl: bool) -> TextSetter:
-    return TextSetter(list(chain), lang, _direction(rtl))
-
-
 def _resemblance(
-    face: Chain,
+    face: FontFace,
     text: str,
     px: int,
     rtl: bool,
@@ -357,8 +226,8 @@ def _shape_error(
 
 
 def _set_error(
-    measure: Callable[[Chain, str, bool, str], tuple[float, float] | None],
-    face: Chain,
+    measure: Callable[[FontFace, str, bool, str], tuple[float, float] | None],
+    face: FontFace,
     lines: list[str],
     sizes: list[tuple[float, float]],
     rtl: bool,
@@ -376,8 +245,8 @@ def _set_error(
 
 
 def _fit(
-    measure: Callable[[Chain, str, bool, str], tuple[float, float] | None],
-    face: Chain,
+    measure: Callable[[FontFace, str, bool, str], tuple[float, float] | None],
+    face: FontFace,
     sets: list[list[str]],
     sizes: list[tuple[float, float]],
     rtl: bool,
@@ -395,29 +264,21 @@ def _fit(
 
 
 def _shortlist(
-    faces: tuple[Chain, ...],
+    faces: tuple[FontFace, ...],
     sets: list[list[str]],
     crops: list[NDArray[np.bool_]],
     rtl: bool,
     lang: str,
-) -> list[tuple[float, float, Chain, list[str]]]:
+) -> list[tuple[float, float, FontFace, list[str]]]:
     """Up to `SHORTLIST` (resemblance, scale, face, lines), most alike first."""
     if not faces:
         return []
     sizes = [(float(c.shape[1]), float(c.shape[0])) for c in crops]
     if len(sets) > BREAKS:
-        # Where the lines break hardly depends on the face, but on its kind (a display
-        # face with its Latin in a fallback breaks elsewhere than a text face): the sets
-        # are ranked in a few faces spread over the candidates, each one's best kept.
-        step = max(1, len(faces) // SPREAD)
-        ranks: list[list[int]] = []
-        for face in [*faces[::step][:SPREAD], *faces[-1:]]:
-            errs = [_set_error(_rough, face, lines, sizes, rtl, lang) for lines in sets]
-            order = sorted(range(len(sets)), key=lambda i: e[0] if (e := errs[i]) else math.inf)
-            ranks.append([i for i in order[:2] if errs[i] is not None])
-        # each face's best first, then their second best
-        keep = [r[j] for j in range(2) for r in ranks if len(r) > j]
-        sets = [sets[i] for i in list(dict.fromkeys(keep))[: BREAKS + 1]] or sets[:BREAKS]
+        # Where the lines break hardly depends on the face: rank the sets once.
+        errs = [_set_error(_rough, faces[0], lines, sizes, rtl, lang) for lines in sets]
+        order = sorted(range(len(sets)), key=lambda i: e[0] if (e := errs[i]) else math.inf)
+        sets = [sets[i] for i in order[:BREAKS]]
     # Glyph boxes first (cheap, loose), then the ink of the faces still in the running.
     roughly = []
     for face in faces:
@@ -432,14 +293,6 @@ def _shortlist(
             near.append((fine[1], face, fine[2]))
     if not near:
         return []
-    # A face near the copy's proportions with its first substitute is tried with the
-    # others too: which one drew the Latin name, its glyphs say.
-    text = " ".join(near[0][2])
-    near = [
-        (scale, other, lines)
-        for scale, face, lines in near
-        for other in (fallback_chains(face[0], text) if len(face) > 1 else (face,))
-    ]
     # Proportions alone leave dozens of faces; their glyphs on the longest line decide.
     k = max(range(len(crops)), key=lambda i: sizes[i][0])
     pad = max(4, round(sizes[k][1] / 3))
@@ -496,8 +349,8 @@ def match_installed(
     # one is judged (trying faces until one passes would let a near face excuse a wrong
     # letter). What was read instead must not match better in any of the candidates.
     tried = []
-    for _, scale, face, lines in _shortlist(candidate_chains(text), sets, crops, rtl, lang):
-        setter = TextSetter(list(face), locale, _direction(rtl))
+    for _, scale, face, lines in _shortlist(installed_faces(text), sets, crops, rtl, lang):
+        setter = TextSetter([face], locale, _direction(rtl))
         got = [
             _judge(crop, setter, line, scale * _PROBE_PX, other)
             for crop, line, other in zip(crops, lines, rivals, strict=True)
@@ -512,7 +365,7 @@ def match_installed(
     for crop, line, g, other in zip(crops, chosen, got, rivals, strict=True):
         if not _lookalikes_lose(crop, setter, line, g, other, readings):
             return None
-    return FaceMatch(face[0], got[0].px, [g.score for g in got], face[1:])
+    return FaceMatch(face, got[0].px, [g.score for g in got])
 
 
 # Characters another of their group can pass for, a dot or a stroke apart: digits of one
