@@ -20,6 +20,7 @@ from copyplate.validators.fontmatch import (
     _line_sets,
     _read_as_expected,
     _read_edits,
+    _resemblance,
     _swaps,
     installed_faces,
     match_installed,
@@ -228,3 +229,18 @@ def test_verify_passes_a_small_serif_headline_and_fails_a_dot_apart(tmp_path: Pa
     assert ok["passed"], ok["message"]
     bad = _verify_text(tmp_path, SERIF, AR_HEADLINE.replace("يصل", "تصل"), AR_HEADLINE, 22)
     assert not bad["passed"], bad["message"]
+
+
+def test_a_hairline_face_that_vanishes_at_the_size_is_no_match() -> None:
+    # Lato Hairline at 24 px leaves a single dot of ink, which correlated perfectly with
+    # any copy and was then judged (and failed) in place of the face that drew it.
+    hairline = "/usr/share/fonts/truetype/lato/Lato-Hairline.ttf"
+    text = "Ανοιξιάτικες εκπτώσεις έως -30%"
+    mask = _mask(SERIF, [text], 22, False, "el")
+    if not Path(hairline).is_file():
+        pytest.skip(f"{hairline} is not installed (make setup)")
+    face = next(f for f in installed_faces(text) if str(f.path) == hairline)
+    cols = np.flatnonzero(mask.any(axis=0))
+    actual = np.pad(mask.astype(np.float32), 8)
+    width = float(cols[-1] - cols[0] + 1)
+    assert _resemblance(face, text, 24, False, "el", actual, width) == 0.0
