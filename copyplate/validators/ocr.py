@@ -593,7 +593,9 @@ class OcrValidator:
                 ]
         second = reference() if vouching else None
         # Copy drawn elsewhere in a face installed here: find the face and compare glyphs.
-        if not region.m.generated and (found := self._installed_face(asset, region, best)):
+        if not region.m.generated and (
+            found := self._installed_face(asset, region, best, tuple(readings))
+        ):
             return [
                 self._pass(
                     region,
@@ -629,10 +631,14 @@ class OcrValidator:
         ]
 
     @staticmethod
-    def _installed_face(asset: AssetView, region: RegionSpec, read: str) -> FaceMatch | None:
+    def _installed_face(
+        asset: AssetView, region: RegionSpec, read: str, readings: tuple[str, ...] = ()
+    ) -> FaceMatch | None:
         mask = text_mask(asset, region, has_holder(asset, region))
         rtl = region.direction == "rtl"
-        return match_installed(mask, line_bands(mask), region.text, region.locale, rtl, read)
+        return match_installed(
+            mask, line_bands(mask), region.text, region.locale, rtl, read, readings
+        )
 
     @staticmethod
     def _price(
