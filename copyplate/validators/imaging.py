@@ -134,6 +134,19 @@ def without_holder(mask: NDArray[np.bool_], band: int = 3) -> NDArray[np.bool_]:
         x, y, bw, bh = (int(v) for v in stats[i][:4])
         sides = (x == 0) + (y == 0) + (x + bw == w) + (y + bh == h)
         along = (x + bw <= band or x >= w - band) or (y + bh <= band or y >= h - band)
-        if sides >= 2 or (sides and along):
+        if (sides >= 2 and _hugs_border(labels == i, bw, bh)) or (sides and along):
             out[labels == i] = False
     return out
+
+
+def _hugs_border(piece: Mask, bw: int, bh: int) -> bool:
+    """Whether a piece that touches two sides of the crop is a holder's: it holds a corner
+    of the crop (the plate past a rounded corner or end), or it all lies near the border
+    (a rounded outline: within 0.3 of its radius). A glyph that a tight box touches on two
+    sides (฿ at top and bottom, € at top and right) reaches further in."""
+    h, w = piece.shape
+    if piece[0, 0] or piece[0, w - 1] or piece[h - 1, 0] or piece[h - 1, w - 1]:
+        return True
+    ys, xs = np.nonzero(piece)
+    depth = np.minimum(np.minimum(xs, w - 1 - xs), np.minimum(ys, h - 1 - ys))
+    return float(depth.max()) <= max(3.0, 0.3 * min(bw, bh))

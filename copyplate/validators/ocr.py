@@ -49,7 +49,7 @@ from copyplate.validators.fontmatch import FaceMatch, match_installed
 from copyplate.validators.imaging import region_mask, runs, text_rect, without_holder
 from copyplate.validators.readnorm import normalise
 from copyplate.validators.reference import Comparison, compare, named_faces
-from copyplate.validators.symbols import CURRENCY_SIGNS, is_symbol
+from copyplate.validators.symbols import CURRENCY_SIGNS, drawn_in, is_symbol
 
 TESS_LANG = {
     "en": "eng",
@@ -313,11 +313,28 @@ def _split_at_valley(rows: NDArray[np.int_], a: int, b: int) -> list[tuple[int, 
     return [*_split_at_valley(rows, a, a + cut), *_split_at_valley(rows, a + cut, b)]
 
 
+# When leaving a holder's edges out leaves less than this share of the glyph mask, the
+# mask was the holder and the copy its holes.
+HOLDER_ATE = 0.2
+
+
+def _one_blob(mask: NDArray[np.bool_]) -> bool:
+    """Whether one piece of "ink" covers half the crop: a pill or card, not a glyph."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    return n > 1 and int(stats[1:, cv2.CC_STAT_AREA].max()) >= 0.5 * mask.size
+
+
 def holder_free_mask(asset: AssetView, region: RegionSpec) -> NDArray[np.bool_]:
     """The region's glyph mask less a holder's edges (`without_holder`), once per asset."""
     key = ("holder_free", region.id)
     if key not in asset.cache:
-        asset.cache[key] = without_holder(region_mask(asset, region))
+        whole = region_mask(asset, region)
+        free = without_holder(whole)
+        if free.sum() < HOLDER_ATE * whole.sum() or _one_blob(free):
+            # The pill or card itself was taken for the ink (it, not the copy, stands out
+            # from the plate along the box's border): the copy is the holes in it.
+            free = without_holder(~whole)
+        asset.cache[key] = free
     mask: NDArray[np.bool_] = asset.cache[key]
     return mask
 
@@ -339,20 +356,34 @@ def text_mask(asset: AssetView, region: RegionSpec, holder_free: bool) -> NDArra
     ]
 
 
+def letter_px(asset: AssetView, region: RegionSpec, holder_free: bool = False) -> float:
+    """The letters' size that `prepared` scales by: the manifest's `font_px` when its
+    `lines` agree with the ink's line bands, else from the bands' heights."""
+    px = float(region.m.font_px or 0) or None
+    bands = line_bands(text_mask(asset, region, holder_free))
+    if px is None or (region.m.lines is not None and len(region.m.lines) != len(bands)):
+        heights = sorted(b - a for a, b in bands) or [0]
+        px = max(10.0, heights[len(heights) // 2] / 0.75)
+    return px
+
+
 def prepared(
-    asset: AssetView, region: RegionSpec, scale_to: float = 40.0, holder_free: bool = False
+    asset: AssetView,
+    region: RegionSpec,
+    scale_to: float = 40.0,
+    holder_free: bool = False,
+    px: float | None = None,
 ) -> list[Image.Image]:
     """Black-on-white crops of the glyphs: the whole block, then each line.
 
     The lines come from the ink (`line_bands`); the manifest's `lines` and `font_px` are
     only hints for the scale, used when they agree with what the pixels show. With
-    `holder_free`, the edges of a card or pill behind the copy are taken out first."""
-    px = float(region.m.font_px or 0) or None
+    `holder_free`, the edges of a card or pill behind the copy are taken out first. `px`
+    sets the letters' size (`letter_px` of another crop, so that the two share their
+    coordinates)."""
     mask = text_mask(asset, region, holder_free)
     bands = line_bands(mask)
-    if px is None or (region.m.lines is not None and len(region.m.lines) != len(bands)):
-        heights = sorted(b - a for a, b in bands) or [0]
-        px = max(10.0, heights[len(heights) // 2] / 0.75)
+    px = px or letter_px(asset, region, holder_free)
     scale = min(4.0, max(0.4, scale_to / px))
     img = Image.fromarray(np.where(mask, 0, 255).astype(np.uint8))
 
@@ -472,11 +503,27 @@ def verify_price(
                 max(x[3] for x in boxes),
             )
             agrees = m.group(g) == sign
-            ok, _ = is_symbol(_glyph_ink(ink, box), sign, agrees)
+            glyph = _glyph_ink(ink, box)
+            ok, _ = is_symbol(glyph, sign, agrees)
+            like = ""
+            if not ok:
+                # A display face's sign may look like none of the reference faces': it is
+                # judged again among every sign and digit drawn in the faces whose digits
+                # are the price's.
+                numerals = [
+                    (t, _glyph_ink(ink, b))
+                    for t, b in zip(texts, boxes_read, strict=True)
+                    if t.isdigit()
+                ]
+                faces = drawn_in(numerals, sign)
+                ok, _ = is_symbol(glyph, sign, agrees, faces)
+                like = f" (as drawn in {faces[0].label})" if faces else ""
             if not ok:
                 break
             how.append(
-                f"{sign} read as such" if agrees else f"{m.group(g)!r} is {sign} by its shape"
+                f"{sign} read as such{like}"
+                if agrees
+                else f"{m.group(g)!r} is {sign} by its shape{like}"
             )
         else:
             # A mark is wrong when its ink says the other mark; one it cannot tell is left
@@ -664,9 +711,16 @@ class OcrValidator:
         clean = prepared(asset, region, holder_free=True)
         variants = (prepared(asset, region), clean) if has_holder(asset, region) else (clean,)
         for crops in variants:
-            read, judge = crops[1:] or crops[:1], clean[1:] or clean[:1]
-            if len(read) != len(judge):  # the holder's edges made a line of their own
-                read, judge = crops[:1], clean[:1]
+            clean_here = clean
+            if crops is not clean and crops[0].size != clean[0].size:
+                # The holder's edges changed the lines' heights, so the scale: the glyphs
+                # are judged in a clean crop at the scale of the one read.
+                clean_here = prepared(asset, region, holder_free=True, px=letter_px(asset, region))
+            read, judge = crops[1:] or crops[:1], clean_here[1:] or clean_here[:1]
+            if len(read) != len(judge) or any(
+                a.size != b.size for a, b in zip(read, judge, strict=False)
+            ):  # the holder's edges made a line of their own, or moved one
+                read, judge = crops[:1], clean_here[:1]
             for crop, judged in zip(read, judge, strict=True):
                 for lang in langs:
                     symbols: list[tuple[str, Box]] = []
@@ -705,10 +759,17 @@ class OcrValidator:
         # price has characters (touching ones make fewer).
         if not glyphs or len(glyphs) > len(shown):
             return False
-        x0, x1 = glyphs[0] if sign == shown[0] else glyphs[-1]
-        rows = np.flatnonzero(ink[:, x0:x1].any(axis=1))
-        box = (x0, int(rows[0]), x1, int(rows[-1]) + 1)
-        ok, _ = is_symbol(_glyph_ink(ink, box), sign)
+
+        def glyph(x0: int, x1: int) -> NDArray[np.bool_]:
+            rows = np.flatnonzero(ink[:, x0:x1].any(axis=1))
+            return _glyph_ink(ink, (x0, int(rows[0]), x1, int(rows[-1]) + 1))
+
+        at = 0 if sign == shown[0] else len(glyphs) - 1
+        ok, _ = is_symbol(glyph(*glyphs[at]), sign)
+        if not ok and len(glyphs) == len(shown):
+            # One glyph per character: the digits say which faces to judge the sign in too.
+            numerals = [(c, glyph(*g)) for c, g in zip(shown, glyphs, strict=True) if c.isdigit()]
+            ok, _ = is_symbol(glyph(*glyphs[at]), sign, faces=drawn_in(numerals, sign))
         return ok
 
     @staticmethod

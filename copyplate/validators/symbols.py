@@ -74,16 +74,42 @@ def templates() -> dict[str, list[tuple[Glyph, Glyph]]]:
     """Each candidate in each reference face that has it: (glyph, its distance map)."""
     out: dict[str, list[tuple[Glyph, Glyph]]] = {c: [] for c in CANDIDATES}
     for face in _faces():
-        cmap = coverage(face.path, face.index)
-        font = ImageFont.truetype(str(face.path), 64, index=face.index)
-        for c in CANDIDATES:
-            if ord(c) not in cmap:
-                continue
-            img = Image.new("L", (128, 128), 0)
-            ImageDraw.Draw(img).text((64, 64), c, font=font, fill=255, anchor="mm")
-            g = normalised(np.asarray(img) >= 128)
-            if g is not None:
-                out[c].append((g, _distance(g)))
+        for c, t in _face_templates(face).items():
+            out[c].append(t)
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _font(face: FontFace) -> ImageFont.FreeTypeFont | None:
+    try:
+        return ImageFont.truetype(str(face.path), 64, index=face.index)
+    except OSError:
+        return None
+
+
+@functools.lru_cache(maxsize=65536)
+def _template(face: FontFace, c: str) -> tuple[Glyph, Glyph] | None:
+    """`c` drawn in `face` (which has it), normalised, with its distance map."""
+    font = _font(face)
+    if font is None:
+        return None
+    img = Image.new("L", (128, 128), 0)
+    try:
+        ImageDraw.Draw(img).text((64, 64), c, font=font, fill=255, anchor="mm")
+    except (OSError, ValueError):
+        return None
+    g = normalised(np.asarray(img) >= 128)
+    return None if g is None else (g, _distance(g))
+
+
+@functools.lru_cache(maxsize=64)
+def _face_templates(face: FontFace) -> dict[str, tuple[Glyph, Glyph]]:
+    """Every candidate `face` has, drawn in it."""
+    cmap = coverage(face.path, face.index)
+    out = {}
+    for c in CANDIDATES:
+        if ord(c) in cmap and (t := _template(face, c)) is not None:
+            out[c] = t
     return out
 
 
@@ -94,31 +120,42 @@ def _distance(g: Glyph) -> Glyph:
     return dist
 
 
-@functools.lru_cache(maxsize=1)
-def _stacked() -> tuple[list[str], NDArray[np.bool_], Glyph]:
-    """Every template as one array: its candidate, its ink, its distance map."""
-    names = [c for c, refs in templates().items() for _ in refs]
-    ink = np.stack([t > 0 for refs in templates().values() for t, _ in refs])
-    dist = np.stack([d for refs in templates().values() for _, d in refs])
+@functools.lru_cache(maxsize=64)
+def _stacked(faces: tuple[FontFace, ...] = ()) -> tuple[list[str], NDArray[np.bool_], Glyph]:
+    """Every template as one array: its candidate, its ink, its distance map; the
+    reference faces' and those of `faces`."""
+    pairs = [(c, t) for c, refs in templates().items() for t in refs]
+    pairs += [(c, t) for face in faces for c, t in _face_templates(face).items()]
+    names = [c for c, _ in pairs]
+    ink = np.stack([g > 0 for _, (g, _) in pairs])
+    dist = np.stack([d for _, (_, d) in pairs])
     return names, ink, dist
 
 
-def ranking(mask: NDArray[np.bool_]) -> list[tuple[str, float]]:
-    """Candidates nearest first, each with its distance (pixels of a SIDE-px square): the
-    `_chamfer` of the glyph to every template at once, the best face per candidate."""
-    g = normalised(mask)
-    if g is None:
-        return []
-    names, ink, dist = _stacked()
-    dg = _distance(g)
+def _score(g: Glyph, dg: Glyph, ink: NDArray[np.bool_], dist: Glyph) -> NDArray[np.float64]:
+    """The chamfer distance of glyph `g` (distance map `dg`) to each template: the mean
+    and 95th percentile both ways."""
     ab = dist[:, g > 0]  # the glyph's ink, as far from each template's
-    ba = np.where(ink, dg[None], np.nan).reshape(len(names), -1)  # each template's, from it
-    score = (
+    ba = np.where(ink, dg[None], np.nan).reshape(len(ink), -1)  # each template's, from it
+    score: NDArray[np.float64] = (
         ab.mean(axis=1)
         + np.nanmean(ba, axis=1)
         + np.percentile(ab, 95, axis=1)
         + np.nanpercentile(ba, 95, axis=1)
     ) / 4
+    return score
+
+
+def ranking(mask: NDArray[np.bool_], faces: tuple[FontFace, ...] = ()) -> list[tuple[str, float]]:
+    """Candidates nearest first, each with its distance (pixels of a SIDE-px square): the
+    chamfer distance of the glyph to every template at once (the reference faces' and
+    those of `faces`), the best face per candidate."""
+    g = normalised(mask)
+    if g is None:
+        return []
+    names, ink, dist = _stacked(faces)
+    dg = _distance(g)
+    score = _score(g, dg, ink, dist)
     best: dict[str, float] = {}
     for c, v in zip(names, score.tolist(), strict=True):
         best[c] = min(v, best.get(c, v))
@@ -132,13 +169,17 @@ LETTER_SLACK = 1.15
 
 
 def is_symbol(
-    mask: NDArray[np.bool_], expected: str, reader_agrees: bool = False
+    mask: NDArray[np.bool_],
+    expected: str,
+    reader_agrees: bool = False,
+    faces: tuple[FontFace, ...] = (),
 ) -> tuple[bool, str]:
     """Whether the glyph in `mask` is the currency sign `expected`, and what it is
     nearest to. When the reader read that very sign, its shape need only be nearer to it
     than to any other sign or digit (a display face's € may look more like an e than our
-    reference €s do)."""
-    ranked = ranking(mask)
+    reference €s do). `faces` (`drawn_in`) add every candidate drawn in them, the
+    expected sign and its rivals alike."""
+    ranked = ranking(mask, faces)
     score = dict(ranked)
     if not ranked or expected not in score:
         return False, ranked[0][0] if ranked else ""
@@ -147,3 +188,39 @@ def is_symbol(
     near = reader_agrees or mine <= ranked[0][1] * LETTER_SLACK
     ok = near and all(mine < v for v in rivals)
     return ok, ranked[0][0]
+
+
+# Faces a price's sign is also judged in: the installed faces (with that sign) whose
+# digits are nearest to the price's own.
+DRAWN_IN = 3
+
+
+def drawn_in(digits: list[tuple[str, NDArray[np.bool_]]], sign: str) -> tuple[FontFace, ...]:
+    """The installed faces that have `sign` and whose digits look most like `digits`
+    (each digit of the price with its ink), nearest first: the face the rest of the price
+    was drawn in, where a display face's sign looks like none of the reference faces'.
+
+    The face is chosen by the digits alone, never by the sign, so it cannot be picked to
+    excuse a wrong sign; and every other sign and digit is drawn in it too."""
+    from copyplate.validators.fontmatch import installed_faces
+
+    seen: dict[str, tuple[Glyph, Glyph]] = {}
+    for c, m in digits:
+        if c.isdigit() and c.isascii() and c not in seen and (g := normalised(m)) is not None:
+            seen[c] = (g, _distance(g))
+    if not seen:
+        return ()
+    ranked = []
+    for face in installed_faces(sign + "".join(seen)):
+        refs = [_template(face, c) for c in seen]
+        if any(r is None for r in refs):
+            continue
+        ink = np.stack([r[0] > 0 for r in refs if r is not None])
+        dist = np.stack([r[1] for r in refs if r is not None])
+        far = [
+            float(_score(g, dg, ink[k : k + 1], dist[k : k + 1])[0])
+            for k, (g, dg) in enumerate(seen.values())
+        ]
+        ranked.append((sum(far) / len(far), str(face.path), face.index, face))
+    ranked.sort(key=lambda r: r[:3])
+    return tuple(r[3] for r in ranked[:DRAWN_IN])
