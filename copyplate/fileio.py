@@ -15,6 +15,13 @@ TEMP_SUFFIX = ".tmp"
 _umask_lock = threading.Lock()
 
 
+def cache_dir(kind: str) -> Path:
+    """copyplate's cache folder for `kind` (plates, models, coverage): under
+    $XDG_CACHE_HOME, else ~/.cache. Each cache only saves time."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "copyplate" / kind
+
+
 def current_umask() -> int:
     """The process umask. Linux shows it in /proc (no race); elsewhere it is read by
     setting and restoring it, under a lock so that threads of this module agree."""

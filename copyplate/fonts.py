@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import os
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from copyplate.errors import MissingCapability
+from copyplate.fileio import cache_dir
 
 # Characters that are layout controls, not glyphs: a font need not have them.
 IGNORABLE = frozenset(
@@ -89,10 +89,9 @@ def _coverage_memo(path: Path, index: int) -> Path | None:
         st = path.stat()
     except OSError:
         return None  # let fontTools say what is wrong with it
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     ident = f"{path.resolve()}\0{index}\0{st.st_size}\0{st.st_mtime_ns}"
     name = hashlib.sha256(ident.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-    return Path(base) / "copyplate" / "coverage" / f"{name}.txt"
+    return cache_dir("coverage") / f"{name}.txt"
 
 
 def _ranges(points: frozenset[int]) -> str:

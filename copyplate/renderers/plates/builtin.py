@@ -22,7 +22,6 @@ import hashlib
 import io
 import json
 import math
-import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +33,7 @@ from PIL import Image, ImageFilter
 from copyplate.capabilities import require
 from copyplate.color import parse_hex
 from copyplate.errors import MissingCapability, RenderError
-from copyplate.fileio import write_atomic
+from copyplate.fileio import cache_dir, write_atomic
 from copyplate.renderers.plates.base import PlateRequest, plate_generators
 from copyplate.renderers.plates.procedural import MOODS, palette_planes
 
@@ -97,9 +96,8 @@ GRAPH = 1
 
 
 def _graph_path(model_dir: Path, torch_version: str) -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     name = f"builtin-{weights_digest(model_dir)}-g{GRAPH}-torch{torch_version}.pt"
-    return Path(base) / "copyplate" / "models" / name
+    return cache_dir("models") / name
 
 
 def trace_unet(model_dir: Path) -> bytes:
@@ -159,11 +157,15 @@ def _alphas_cumprod(config: dict[str, Any]) -> Any:
     """The training schedule's cumulative alphas, as diffusers computes them for
     `squaredcos_cap_v2` (float32, the same operations in the same order)."""
     torch = _torch()
-    if config.get("beta_schedule") != "squaredcos_cap_v2":
-        msg = (
-            f"built-in plate model: beta_schedule {config.get('beta_schedule')!r} is not supported"
-        )
-        raise RenderError(msg)
+    # What `ddim_step` and `ddim_timesteps` are written for (the shipped model's config).
+    for key, want, default in (
+        ("beta_schedule", "squaredcos_cap_v2", None),
+        ("prediction_type", "epsilon", "epsilon"),  # diffusers' defaults when absent
+        ("timestep_spacing", "leading", "leading"),
+    ):
+        if config.get(key, default) != want:
+            msg = f"built-in plate model: {key} {config.get(key)!r} is not supported ({want})"
+            raise RenderError(msg)
     n = int(config["num_train_timesteps"])
 
     def bar(t: float) -> float:

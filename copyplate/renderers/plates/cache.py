@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
-from copyplate.fileio import write_atomic
+from copyplate.fileio import cache_dir, write_atomic
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "copyplate" / "plates"
+    return cache_dir("plates")
 
 
 class PlateCache:
