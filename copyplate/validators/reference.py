@@ -92,13 +92,14 @@ def faces_for(region: RegionSpec, bold: bool | None = None) -> list[FontFace]:
     return out
 
 
+def bare(text: str) -> str:
+    """`text` without spaces and bidi controls: what two line breakings of it share."""
+    return "".join(c for c in text if not c.isspace() and c not in BIDI_CONTROLS)
+
+
 def hinted_lines(region: RegionSpec) -> list[str]:
     """The manifest's `lines` when they are the expected copy broken into lines, else the
     copy as one line: a stale or hostile hint never replaces the text."""
-
-    def bare(text: str) -> str:
-        return "".join(c for c in text if not c.isspace() and c not in BIDI_CONTROLS)
-
     hint = region.m.lines
     if not hint:
         return [region.text]

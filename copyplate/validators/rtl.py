@@ -23,7 +23,13 @@ from copyplate.validators.align import visual
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
 from copyplate.validators.imaging import glyph_coverage, region_mask, text_rect
 from copyplate.validators.ocr import holder_free_mask
-from copyplate.validators.reference import faces_for, hinted_lines, match_line, render_line
+from copyplate.validators.reference import (
+    bare,
+    faces_for,
+    hinted_lines,
+    match_line,
+    render_line,
+)
 
 JOINING_SCRIPTS = ("ar", "fa", "ur")
 MARGIN = 0.04
@@ -84,10 +90,6 @@ def _unjoined(face: FontFace, text: str, px: int) -> NDArray[np.float32]:
     return arr[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] if len(xs) else arr[:0, :0]
 
 
-def _bare(text: str) -> str:
-    return "".join(c for c in text if not c.isspace() and c not in BIDI_CONTROLS)
-
-
 @validators.register("rtl")
 class RtlValidator:
     check: ClassVar[str] = "rtl"
@@ -119,7 +121,7 @@ class RtlValidator:
                 variants["reversed"] = render_line(right, plain[::-1], px, 4)
             # Shaped words, but the paragraph laid out left to right.
             words = " ".join(reversed(plain.split()))
-            if words != plain and _bare(words) != _bare(visual(text, True)):
+            if words != plain and bare(words) != bare(visual(text, True)):
                 variants["reversed_words"] = render_line(reversed_setter, words, px, 4)
             if region.locale.split("-")[0] in JOINING_SCRIPTS:
                 variants["unjoined"] = _unjoined(faces[0], text, px)
@@ -138,19 +140,15 @@ class RtlValidator:
         mean = {k: float(np.mean(v)) for k, v in scores.items() if v}
         if len(mean) == 1:
             return out
-        if max(mean.values()) < STALE:
-            # Nothing rendered from the hints looks like the image: they are stale (copy
-            # drawn elsewhere, in another face). Judge what the ink alone can tell.
-            if region.locale.split("-")[0] in JOINING_SCRIPTS:
-                out.append(self._joining(asset, region))
-            return out
         best = max(mean, key=lambda k: mean[k])
         ok = best == "correct" and all(
             mean["correct"] >= v + MARGIN for k, v in mean.items() if k != "correct"
         )
-        if not ok and best == "correct" and mean["correct"] < LIKE:
-            # The correct order matches best, but no rendering looks much like the image
-            # (the hints name another face or size): the margin between them is noise.
+        # Nothing rendered from the hints looks like the image: they are stale (copy drawn
+        # elsewhere, in another face); or the correct order matches best but still looks
+        # little like it (another face or size), so a lead under the margin is noise.
+        # Either way, judge what the ink alone can tell.
+        if max(mean.values()) < STALE or (not ok and best == "correct" and mean["correct"] < LIKE):
             if region.locale.split("-")[0] in JOINING_SCRIPTS:
                 out.append(self._joining(asset, region))
             return out
