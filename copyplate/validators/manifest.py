@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from pathlib import Path
 from typing import Any
@@ -113,7 +114,10 @@ def _font_ok(spec: str, roots: list[Path], system: frozenset[Path]) -> bool:
     return head[:4] in (b"\x00\x01\x00\x00", b"OTTO", b"true") and int(index or 0) == 0
 
 
+@functools.lru_cache(maxsize=1)
 def _system_fonts() -> frozenset[Path]:
+    # Resolving every installed font's path costs ~10 ms: once per process, as the
+    # font index itself is read once.
     from copyplate.fonts import FontIndex
 
     try:

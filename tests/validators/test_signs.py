@@ -144,3 +144,28 @@ def test_a_sign_is_judged_in_the_face_its_digits_were_drawn_in() -> None:
     assert symbols.is_symbol(sign, "₪", faces=faces)[0]
     for other in "$€₦5":
         assert not symbols.is_symbol(_ink(KETER, other), "₪", faces=faces)[0], other
+
+
+def test_chamfer_score_is_numpys_nan_statistics_to_the_bit() -> None:
+    """`_score` sorts once for every template instead of np.nanpercentile's row-by-row
+    pass: the rankings (and so every sign's verdict) must be exactly numpy's."""
+    import warnings
+
+    rng = np.random.default_rng(7)
+    for k in range(60):
+        ink = rng.random((40, symbols.SIDE, symbols.SIDE)) < rng.random() * 0.4
+        ink[k % 40] = False  # a template with no ink at all: NaN, as numpy says
+        g = (rng.random((symbols.SIDE, symbols.SIDE)) < 0.2).astype(np.float32)
+        dg = symbols._distance(g)
+        dist = np.stack([symbols._distance(i.astype(np.float32)) for i in ink])
+        ab = dist[:, g > 0]
+        ba = np.where(ink, dg[None], np.nan).reshape(len(ink), -1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            want = (
+                ab.mean(axis=1)
+                + np.nanmean(ba, axis=1)
+                + np.percentile(ab, 95, axis=1)
+                + np.nanpercentile(ba, 95, axis=1)
+            ) / 4
+        assert np.array_equal(symbols._score(g, dg, ink, dist), want, equal_nan=True)
