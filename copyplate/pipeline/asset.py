@@ -133,12 +133,17 @@ def render_copy(
 
 
 def manifest(lc: LoadedCampaign, asset: RenderedAsset, image_name: str) -> Manifest:
-    """The asset's manifest as the validators read it (typed, checked like any other)."""
-    return parse_manifest(manifest_data(lc, asset, image_name))
+    """The asset's manifest as the validators read it (typed, checked like any other);
+    without the findings and attempts so far, which no validator reads (a region's retry
+    would otherwise serialise every finding of the asset again)."""
+    return parse_manifest(manifest_data(lc, asset, image_name, record=False))
 
 
-def manifest_data(lc: LoadedCampaign, asset: RenderedAsset, image_name: str) -> dict[str, Any]:
-    """The manifest as written: key order is part of the file's bytes."""
+def manifest_data(
+    lc: LoadedCampaign, asset: RenderedAsset, image_name: str, record: bool = True
+) -> dict[str, Any]:
+    """The manifest as written: key order is part of the file's bytes. `record` adds each
+    region's findings and attempts."""
     regions: list[dict[str, Any]] = []
     by_id = {r.id: r for r in lc.campaign.regions}
     for layer in asset.layers:
@@ -169,10 +174,11 @@ def manifest_data(lc: LoadedCampaign, asset: RenderedAsset, image_name: str) -> 
         if region.checks.skip:
             entry["skip"] = list(region.checks.skip)
         entry.update(meta)
-        findings = [*layer.findings, *asset.validation.get(region.id, [])]
-        entry["findings"] = [f.as_dict() for f in findings]
-        if region.id in asset.attempts:
-            entry["attempts"] = asset.attempts[region.id]
+        if record:
+            findings = [*layer.findings, *asset.validation.get(region.id, [])]
+            entry["findings"] = [f.as_dict() for f in findings]
+            if region.id in asset.attempts:
+                entry["attempts"] = asset.attempts[region.id]
         regions.append(entry)
     return {
         "manifest_version": MANIFEST_VERSION,

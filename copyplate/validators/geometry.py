@@ -149,8 +149,8 @@ class GeometryValidator:
         box = region.box
         H, W = asset.gray.shape
         mask = _glyph_sized(without_holder(region_mask(asset, region)))
-        if not mask.any():
-            return {}
+        if not (mask[:, 0].any() or mask[:, -1].any() or mask[0].any() or mask[-1].any()):
+            return {}  # no ink on any edge (`_solid` below only takes ink away)
         crop = asset.crop(box).astype(np.float32)
         rgb = crop.reshape(-1, 3)
         flat = mask.reshape(-1)

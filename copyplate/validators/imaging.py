@@ -34,7 +34,7 @@ def glyph_coverage(rgb: NDArray[np.uint8], color: str | None) -> NDArray[np.floa
     px = rgb.reshape(-1, 3).astype(np.float32)
     if color:
         ink = np.array(parse_hex(color)[:3], dtype=np.float32)
-        bg = _background(px, ink)
+        bg = _background(rgb, ink, _sq_distance(rgb, ink))
     else:
         mask = glyph_mask(rgb, None).reshape(-1)
         if mask.all() or not mask.any():
@@ -46,12 +46,32 @@ def glyph_coverage(rgb: NDArray[np.uint8], color: str | None) -> NDArray[np.floa
     return np.clip(t, 0, 1).reshape(rgb.shape[:2]).astype(np.float32)
 
 
-def _background(px: NDArray[np.float32], ink: NDArray[np.float32]) -> NDArray[np.float32]:
-    """Typical background colour: the median of pixels far from the ink (a sample suffices)."""
-    far = px[((px - ink) ** 2).sum(axis=1) > 80.0**2]
+def _sq_distance(rgb: NDArray[np.uint8], colour: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Squared RGB distance of every pixel to `colour`, flat. OpenCV's pass over the image
+    is a third of numpy's; the values are exact (integers and quarters below 2**24 in
+    float32), so the masks built on them are numpy's to the pixel."""
+    d = rgb.astype(np.float32) - colour
+    out: NDArray[np.float32] = cv2.transform(cv2.multiply(d, d), _ONES).reshape(-1)
+    return out
+
+
+_ONES = np.ones((1, 3), np.float32)
+
+
+def _background(
+    rgb: NDArray[np.uint8], ink: NDArray[np.float32], d_ink: NDArray[np.float32]
+) -> NDArray[np.float32]:
+    """Typical background colour: the median of pixels far from the ink (`d_ink`, squared
+    distances); a sample suffices."""
+    far = np.flatnonzero(d_ink > 80.0**2)
     if len(far) > 20_000:
         far = far[:: len(far) // 20_000]
-    return np.median(far, axis=0) if len(far) else 255.0 - ink
+    if not len(far):
+        return 255.0 - ink
+    sample: NDArray[np.float32] = np.median(
+        rgb.reshape(-1, 3)[far].astype(np.float32), axis=0
+    )
+    return sample
 
 
 def glyph_mask(rgb: NDArray[np.uint8], color: str | None) -> Mask:
@@ -65,10 +85,9 @@ def glyph_mask(rgb: NDArray[np.uint8], color: str | None) -> Mask:
         return np.zeros(rgb.shape[:2], dtype=bool)
     if color:
         ink = np.array(parse_hex(color)[:3], dtype=np.float32)
-        px = rgb.reshape(-1, 3).astype(np.float32)
-        bg = _background(px, ink)
-        d_ink = ((px - ink) ** 2).sum(axis=1)
-        d_bg = ((px - bg) ** 2).sum(axis=1)
+        d_ink = _sq_distance(rgb, ink)
+        bg = _background(rgb, ink, d_ink)
+        d_bg = _sq_distance(rgb, bg)
         gap = float(np.linalg.norm(ink - bg))
         mask = (d_ink < d_bg) & (d_ink < max(40.0, gap * 0.5) ** 2)
         return np.asarray(mask.reshape(rgb.shape[:2]), dtype=bool)
