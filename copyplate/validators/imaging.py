@@ -50,8 +50,10 @@ def _sq_distance(rgb: NDArray[np.uint8], colour: NDArray[np.float32]) -> NDArray
     """Squared RGB distance of every pixel to `colour`, flat. OpenCV's pass over the image
     is a third of numpy's; the values are exact (integers and quarters below 2**24 in
     float32), so the masks built on them are numpy's to the pixel."""
-    d = rgb.astype(np.float32) - colour
-    out: NDArray[np.float32] = cv2.transform(cv2.multiply(d, d), _ONES).reshape(-1)
+    d = np.subtract(rgb, colour, dtype=np.float32)
+    out: NDArray[np.float32] = np.asarray(
+        cv2.transform(cv2.multiply(d, d), _ONES), dtype=np.float32
+    ).reshape(-1)
     return out
 
 
