@@ -29,6 +29,11 @@ class Rect(NamedTuple):
             and self.bottom <= other.bottom
         )
 
+    def union(self, other: Rect) -> Rect:
+        """The smallest rectangle holding both."""
+        x0, y0 = min(self.x, other.x), min(self.y, other.y)
+        return Rect(x0, y0, max(self.right, other.right) - x0, max(self.bottom, other.bottom) - y0)
+
     def intersects(self, other: Rect) -> bool:
         return (
             self.x < other.right

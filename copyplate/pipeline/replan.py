@@ -33,6 +33,7 @@ from typing import Any
 from PIL import Image
 
 from copyplate.findings import Finding
+from copyplate.layouts.geometry import Rect
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.layouts.models import Region, RegionBase
 from copyplate.pipeline.asset import draw_region
@@ -199,3 +200,27 @@ def composite(plate: Image.Image, layers: list[Layer]) -> Image.Image:
     for layer in layers:
         canvas.alpha_composite(layer.image, (layer.rect.x, layer.rect.y))
     return canvas.convert("RGB")
+
+
+def recomposite(
+    image: Image.Image, plate: Image.Image, layers: list[Layer], area: Rect
+) -> Image.Image:
+    """`image` (the composite of `plate` and `layers` but for `area`, where a region was
+    drawn again) with `area` composited anew: compositing is per pixel, so these are
+    `composite`'s pixels for the cost of the area alone (a retry's, not the canvas's)."""
+    x0, y0 = max(0, area.x), max(0, area.y)
+    x1, y1 = min(image.width, area.right), min(image.height, area.bottom)
+    if x1 <= x0 or y1 <= y0:
+        return image
+    part = plate.crop((x0, y0, x1, y1)).convert("RGBA")
+    for layer in layers:
+        r = layer.rect
+        lx0, ly0 = max(x0, r.x), max(y0, r.y)
+        lx1, ly1 = min(x1, r.x + layer.image.width), min(y1, r.y + layer.image.height)
+        if lx1 > lx0 and ly1 > ly0:
+            part.alpha_composite(
+                layer.image, (lx0 - x0, ly0 - y0), (lx0 - r.x, ly0 - r.y, lx1 - r.x, ly1 - r.y)
+            )
+    out = image.copy()
+    out.paste(part.convert("RGB"), (x0, y0))
+    return out

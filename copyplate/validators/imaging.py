@@ -20,7 +20,7 @@ def text_rect(asset: AssetView, region: RegionSpec, pad: int = 0) -> Rect:
     # Never past the region's box: the copy cannot be outside it, the plate is.
     x0, y0 = max(box.x, int(x) - pad), max(box.y, int(y) - pad)
     x1, y1 = min(box.right, int(x) + int(w) + pad), min(box.bottom, int(y) + int(h) + pad)
-    H, W = asset.gray.shape
+    W, H = asset.image.size  # not `asset.gray`: a retry's one region needs no grey canvas
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
     return Rect(x0, y0, max(0, x1 - x0), max(0, y1 - y0))
 
@@ -70,9 +70,7 @@ def _background(
         far = far[:: len(far) // 20_000]
     if not len(far):
         return 255.0 - ink
-    sample: NDArray[np.float32] = np.median(
-        rgb.reshape(-1, 3)[far].astype(np.float32), axis=0
-    )
+    sample: NDArray[np.float32] = np.median(rgb.reshape(-1, 3)[far].astype(np.float32), axis=0)
     return sample
 
 

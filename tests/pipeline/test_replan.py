@@ -6,15 +6,25 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from copyplate.findings import Action, Finding
+from copyplate.layouts.geometry import Rect
 from copyplate.layouts.models import QrRegion, TextRegion
 from copyplate.pipeline.asset import render_copy
 from copyplate.pipeline.directives import Directive, Relaxation
 from copyplate.pipeline.plan import Job
 from copyplate.pipeline.produce import produce
-from copyplate.pipeline.replan import MAX_ATTEMPTS, RegionState, next_directive, terminal
+from copyplate.pipeline.replan import (
+    MAX_ATTEMPTS,
+    RegionState,
+    composite,
+    next_directive,
+    recomposite,
+    terminal,
+)
+from copyplate.renderers.copy.base import Layer
 from copyplate.renderers.plates.base import PlateRequest, plate_generator
 from tests.renderers.copy.helpers import campaign, text_region
 
@@ -214,3 +224,26 @@ def test_logo_clear_space_violation_is_repaired_by_drawing_the_logo_smaller(
     assert logo.meta["ink_box"][:2] <= first[0].meta["ink_box"][:2]
     # Only the logo's box changed.
     assert outside_equal(before, asset.image, logo.rect.as_list())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_recomposite_gives_composites_pixels(seed: int) -> None:
+    """A retry recomposites the region's area alone; the canvas must be the one a full
+    composite gives, with layers overlapping it, the area moved and at the canvas edge."""
+    rng = np.random.default_rng(seed)
+    plate = Image.fromarray(rng.integers(0, 256, (120, 160, 3), dtype=np.uint8))
+
+    def layer(name: str) -> Layer:
+        w, h = int(rng.integers(10, 90)), int(rng.integers(10, 70))
+        x, y = int(rng.integers(0, 160 - w + 1)), int(rng.integers(0, 120 - h + 1))
+        px = rng.integers(0, 256, (h, w, 4), dtype=np.uint8)
+        return Layer(name, Rect(x, y, w, h), Image.fromarray(px, "RGBA"), z=0)
+
+    layers = [layer(n) for n in "abcd"]
+    image = composite(plate, layers)
+    again = layer("b")  # region b drawn anew, maybe elsewhere and another size
+    redrawn = [again if x.region == "b" else x for x in layers]
+    area = layers[1].rect.union(again.rect)
+    got = recomposite(image, plate, redrawn, area)
+    assert np.array_equal(np.asarray(got), np.asarray(composite(plate, redrawn)))
+    assert np.array_equal(np.asarray(image), np.asarray(composite(plate, layers)))  # untouched
