@@ -23,16 +23,14 @@ from copyplate.layouts.loader import LoadedCampaign
 from copyplate.layouts.models import BarcodeRegion, OutputSize, QrRegion, Region
 from copyplate.pipeline.directives import Directive
 from copyplate.pipeline.plan import Job
-from copyplate.pipeline.provenance import XMP_KEY, Signing, sign, summary, xmp_packet
+from copyplate.pipeline.provenance import Signing, sign, summary, xmp_packet
+from copyplate.pngfile import encode_png
 from copyplate.renderers.copy.base import Layer, RenderContext, backend_of, renderer_for
 from copyplate.renderers.plates.base import PlateRequest
 from copyplate.validators.contract import Manifest
 from copyplate.validators.manifest import parse_manifest
 
 MANIFEST_VERSION = 1
-# zlib level of asset PNGs. Level 6 spent ~260 ms an asset on a grainy 1080 px plate,
-# level 3 ~90 ms for files ~1% larger (level 1: ~70 ms, ~15% larger); README, "Speed".
-PNG_LEVEL = 3
 
 
 @dataclass
@@ -210,8 +208,6 @@ def srgb_profile() -> bytes:
 def encode_image(image: Image.Image, fmt: str, xmp: bytes | None = None) -> bytes:
     """Encode with an embedded sRGB profile, so every viewer shows the brand colours, and
     the XMP packet when given."""
-    from PIL.PngImagePlugin import PngInfo
-
     srgb = srgb_profile()
     buf = io.BytesIO()
     extra: dict[str, Any] = {"xmp": xmp} if xmp else {}
@@ -220,12 +216,7 @@ def encode_image(image: Image.Image, fmt: str, xmp: bytes | None = None) -> byte
     elif fmt == "webp":
         image.save(buf, "WEBP", quality=92, icc_profile=srgb, **extra)
     else:
-        info = PngInfo()
-        if xmp:
-            info.add_itxt(XMP_KEY, xmp.decode("utf-8"))
-        image.save(
-            buf, "PNG", icc_profile=srgb, optimize=False, compress_level=PNG_LEVEL, pnginfo=info
-        )
+        return encode_png(image, srgb, xmp)
     return buf.getvalue()
 
 

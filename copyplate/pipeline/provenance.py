@@ -26,6 +26,7 @@ from copyplate import __version__
 from copyplate.capabilities import require
 from copyplate.errors import InputError, RenderError
 from copyplate.limits import MAX_PEM_BYTES
+from copyplate.pngfile import XMP_KEY
 
 IPTC_SOURCE = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 TRAINED_COMPOSITE = IPTC_SOURCE + "compositeWithTrainedAlgorithmicMedia"
@@ -41,7 +42,6 @@ NS = {
     "xmp": "http://ns.adobe.com/xap/1.0/",
     "copyplate": "https://copyplate.dev/ns/provenance/1.0/",
 }
-XMP_KEY = "XML:com.adobe.xmp"  # the PNG iTXt keyword for XMP
 
 
 def _q(prefix: str, name: str) -> str:

@@ -40,6 +40,7 @@ def pixel_digest(path: Path) -> str:
 
 
 def _toolchain() -> str:
+    import isal
     import numpy
     import torch
     from PIL import __version__, features
@@ -47,8 +48,19 @@ def _toolchain() -> str:
     return (
         f"pillow={__version__} freetype={features.version('freetype2')} "
         f"raqm={features.version('raqm')} harfbuzz={features.version('harfbuzz')} "
-        f"torch={torch.__version__} numpy={numpy.__version__}"
+        f"torch={torch.__version__} numpy={numpy.__version__} "
+        f"isal={isal.__version__} simd={_simd()}"
     )
+
+
+def _simd() -> str:
+    """The widest vector unit ISA-L's deflate dispatches to: its matches, so the PNG
+    bytes (not the pixels), may differ between them."""
+    try:
+        flags = set(Path("/proc/cpuinfo").read_text(encoding="utf-8").split())
+    except OSError:
+        return "unknown"
+    return next((f for f in ("avx512f", "avx2", "avx") if f in flags), "base")
 
 
 def test_spring_sale_is_byte_identical(tmp_path: Path) -> None:
