@@ -25,6 +25,7 @@ from copyplate.limits import RAY_CONNECT_TIMEOUT_S
 from copyplate.pipeline.executors import BatchSpec, Finish
 from copyplate.pipeline.job import AssetResult, PlateSource, run_job, take_calls
 from copyplate.pipeline.plan import Job
+from copyplate.pngfile import encode_png
 from copyplate.renderers.plates.base import PlateRequest, calm_under, plate_generator
 
 _CAMPAIGNS: dict[str, LoadedCampaign] = {}
@@ -42,10 +43,9 @@ class PlateMaker:
 
     def make(self, req: PlateRequest) -> tuple[bytes, dict[str, Any]]:
         """The plate as PNG bytes, and what making it took (a hosted model's calls)."""
-        buf = io.BytesIO()
-        calm_under(self.generator.generate(req), req).save(buf, "PNG", compress_level=1)
+        png = encode_png(calm_under(self.generator.generate(req), req).convert("RGB"))
         calls = take_calls(self.generator)
-        return buf.getvalue(), ({"calls": calls} if calls else {})
+        return png, ({"calls": calls} if calls else {})
 
 
 def copy_task(spec: BatchSpec, job: Job, plate: tuple[bytes, dict[str, Any]]) -> AssetResult:

@@ -11,6 +11,7 @@ from typing import Any
 from PIL import Image
 
 from copyplate.fileio import cache_dir, write_atomic
+from copyplate.pngfile import encode_png
 
 
 def default_cache_dir() -> Path:
@@ -44,9 +45,8 @@ class PlateCache:
 
         The cache only saves time: a read-only or full cache folder leaves the plate
         uncached (made again next time), it never fails the asset."""
-        buf = io.BytesIO()
-        image.save(buf, "PNG", compress_level=1)
-        self.put_png(key, buf.getvalue(), meta)
+        rgb = image if image.mode in ("RGB", "RGBA") else image.convert("RGB")
+        self.put_png(key, encode_png(rgb), meta)
 
     def put_png(self, key: str, png: bytes, meta: dict[str, Any] | None = None) -> None:
         """`put` for a plate that is already PNG bytes (made by a Ray actor)."""
