@@ -4,6 +4,7 @@ options of the run, the plates, the result that comes back to the driver."""
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,14 +85,20 @@ def take_calls(generator: Any) -> list[dict[str, Any]]:
     return list(take()) if take else []
 
 
+# Decoded plates a process keeps: jobs come size by size (`plan_jobs`), so the few most
+# recent serve every locale of a size, and memory stays flat however many sizes a batch has
+# (each plate is megabytes: the 2,000-asset bench grew a worker by a gigabyte unbounded).
+PLATES_KEPT = 8
+
+
 class PlateSource:
     """Plates by request, made once: every locale of a size shares one plate, in memory
-    for this run and on disk (by content hash) for the next."""
+    (the `PLATES_KEPT` most recent) and on disk (by content hash) for the next run."""
 
     def __init__(self, generator: PlateGenerator, cache: PlateCache | None = None) -> None:
         self.generator = generator
         self.cache = cache
-        self._plates: dict[str, Image.Image] = {}
+        self._plates: OrderedDict[str, Image.Image] = OrderedDict()
         self._meta: dict[str, dict[str, Any]] = {}
         self._requests: dict[tuple[str, str], PlateRequest] = {}
 
@@ -107,8 +114,15 @@ class PlateSource:
 
     def preload(self, key: str, plate: Image.Image, meta: dict[str, Any] | None = None) -> None:
         """A plate made elsewhere (a Ray actor): used instead of making it here."""
+        self._keep(key, plate, meta or {})
+
+    def _keep(self, key: str, plate: Image.Image, meta: dict[str, Any]) -> None:
         self._plates[key] = plate
-        self._meta[key] = meta or {}
+        self._meta[key] = meta
+        # Only what the disk cache holds may be dropped: a plate is never made twice.
+        while len(self._plates) > PLATES_KEPT and self.cache and not self.cache.unwritable:
+            old, _ = self._plates.popitem(last=False)
+            del self._meta[old]
 
     def get(self, lc: LoadedCampaign, job: Job) -> tuple[Image.Image, dict[str, Any]]:
         req = self.request(lc, job)
@@ -123,8 +137,8 @@ class PlateSource:
                     self.cache.put(key, plate, meta)
             else:
                 meta = self.cache.meta(key) if self.cache else {}
-            self._plates[key] = plate
-            self._meta[key] = meta
+            self._keep(key, plate, meta)
+        self._plates.move_to_end(key)
         info = {
             "model": self.generator.model_id,
             "generator": self.generator.name,

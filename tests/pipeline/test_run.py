@@ -190,3 +190,36 @@ def test_forked_workers_use_the_drivers_loaded_campaign(tmp_path: Path) -> None:
     _, results = run_batch(lc, tmp_path / "out", plate_backend="gradient", workers=2)
     assert [r.error for r in results] == [None] * 3
     assert all(r.passed for r in results)
+
+
+def test_plate_source_keeps_a_few_decoded_plates(tmp_path: Path) -> None:
+    """Memory per process stays flat over many sizes: the most recent plates stay decoded,
+    older ones come back from the disk cache (the same pixels), none is made twice."""
+    import numpy as np
+
+    from copyplate.layouts.loader import load_campaign
+    from copyplate.pipeline import job as jobmod
+    from copyplate.pipeline.job import PlateSource
+    from copyplate.pipeline.plan import Job
+    from copyplate.renderers.plates.base import plate_generator
+    from tests.conftest import SAMPLES
+
+    lc = load_campaign(SAMPLES / "spring-sale" / "campaign.json")
+    cache = PlateCache(tmp_path / "plates")
+    source = PlateSource(plate_generator("gradient"), cache)
+    sizes = [s.name for s in lc.campaign.sizes]
+
+    def plate(locale: str, size: str) -> np.ndarray:
+        return np.asarray(source.get(lc, Job(lc.campaign.id, locale, size, "default"))[0])
+
+    old = jobmod.PLATES_KEPT
+    jobmod.PLATES_KEPT = 1
+    try:
+        first = {s: plate("en-US", s) for s in sizes}
+        made = cache.misses
+        for s in sizes + sizes:
+            assert np.array_equal(plate("de-DE", s), first[s])
+            assert len(source._plates) == 1
+    finally:
+        jobmod.PLATES_KEPT = old
+    assert cache.misses == made  # every plate after the first round came from the cache
