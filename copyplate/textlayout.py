@@ -157,6 +157,17 @@ def _shape_cache(chain: tuple[FontFace, ...], lang: str, rtl: bool) -> dict[tupl
     return _SHAPED.setdefault((chain, lang, rtl), {})
 
 
+Assigned = tuple[list[FontFace | None], list[str]]
+Cluster = tuple[bool, str, bool, FontFace | None]
+_ASSIGNED: dict[tuple[FontFace, ...], tuple[dict[str, Assigned], dict[str, Cluster]]] = {}
+
+
+def _assign_cache(chain: tuple[FontFace, ...]) -> tuple[dict[str, Assigned], dict[str, Cluster]]:
+    if sum(len(d[0]) for d in _ASSIGNED.values()) > _SHAPED_MAX_LINES:
+        _ASSIGNED.clear()
+    return _ASSIGNED.setdefault(chain, ({}, {}))
+
+
 class TextSetter:
     """Lays out and draws one piece of copy with one font chain, direction and language."""
 
@@ -175,9 +186,8 @@ class TextSetter:
         # renderer each set the same copy again: shaping (HarfBuzz per piece) dominates,
         # so each (chain, language, direction, text, size) is shaped once per process.
         self._shaped = _shape_cache(tuple(chain), lang, self.rtl)
-        self._faces: dict[str, tuple[list[FontFace | None], list[str]]] = {}
-        # Each substring the fit and the balancer try is assigned anew; its clusters repeat.
-        self._clusters: dict[str, tuple[bool, str, bool, FontFace | None]] = {}
+        # Faces per text and per cluster depend on the chain alone: shared like the shapes.
+        self._faces, self._clusters = _assign_cache(tuple(chain))
 
     # -- fonts ---------------------------------------------------------------------------
 
