@@ -24,7 +24,8 @@ Run: .venv/bin/python bench/bench_batch.py [--workers N] [--naive-limit 51]
 - memory: peak RSS of the driver and of the largest worker process of the cold, warm and
   scaling runs.
 - scale: spring-sale with more locales (language variants that reuse their language's
-  copy: en-GB, de-AT, es-MX ...) and more sizes (derived WxH sizes), gradient plates, so
+  copy: en-GB, de-AT, es-MX ...) and more sizes (derived WxH sizes of the masters' areas),
+  gradient plates, so
   N assets; per-asset median seconds and memory beside the same settings at 51 assets.
 """
 
@@ -258,9 +259,12 @@ def scaled_campaign(tmp: Path, n: int) -> tuple[Path, list[str]]:
     k = 1
     while len(sizes) * locales < n:
         w0, h0 = masters[len(sizes) % len(masters)]
-        # Derived sizes near each master's aspect ratio, 24 px wider each time.
-        w = w0 + 24 * k
-        sizes.append(f"{w}x{round(w * h0 / w0)}")
+        # Derived sizes of each master's area (so of its per-asset cost: what grows is the
+        # batch, not the images), 8 px wider or narrower each time.
+        w = w0 + 8 * (k // 2 + 1) * (1 if k % 2 else -1)
+        name = f"{w}x{round(w0 * h0 / w)}"
+        if name not in sizes:
+            sizes.append(name)
         k += len(sizes) % len(masters) == 0
     return path, sizes
 
