@@ -17,9 +17,13 @@ def _plain(text: str) -> str:
 
 
 def cldr_prices(locale: str, amount: Decimal, currency: str) -> dict[str, str]:
-    """Acceptable renderings: the locale's default numbering system and Latin digits."""
+    """Acceptable renderings: CLDR's format in the locale's default numbering system, its
+    native one and Latin digits. A campaign may set the native digits where CLDR's default
+    is Latin (Arabic-Indic digits in ar-AE, whose default is latn): copyplate then sets
+    CLDR's format in those digits, and that is no wrong price."""
     out: dict[str, str] = {}
-    for ns in (None, "latn"):
+    native = locale_info(locale).babel.other_numbering_systems.get("native")
+    for ns in (None, "latn", native if native in DIGIT_ZERO else None):
         info = locale_info(locale, ns)
         out[info.numbering_system] = info.format_price(amount, currency)
     return out

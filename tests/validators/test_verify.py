@@ -343,3 +343,42 @@ def test_a_catastrophic_pattern_is_matched_in_linear_time(asset_dir: Path, tmp_p
     [res] = json.loads(r.stdout)
     [f] = [f for f in res["regions"][0]["findings"] if f["check"] == "regex.pattern"]
     assert not f["passed"]
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "ok"),
+    [
+        # a campaign's numbering_system "arab" in ar-AE (CLDR's default there is latn)
+        ("ar-AE", "\u200f١٩٩٫٠٠\xa0ر.س.\u200f", True),
+        ("ar-AE", "\u200f199.00\xa0ر.س.\u200f", True),
+        ("ar-SA", "\u200f١٩٩٫٠٠\xa0ر.س.\u200f", True),
+        # Arabic-Indic digits in another locale's format, or in a locale whose native
+        # digits are others, are still wrong
+        ("ar-AE", "ر.س.\xa0١٩٩٫٠٠", False),
+        ("fa-IR", "\u200f١٩٩٫٠٠\xa0ر.س.\u200f", False),
+        ("en-US", "SAR\xa0١٩٩.٠٠", False),
+    ],
+)
+def test_price_in_the_locales_native_digits(locale: str, text: str, ok: bool) -> None:
+    from copyplate.validators.manifest import parse_manifest, view_of
+    from copyplate.validators.regex import RegexValidator
+
+    man = parse_manifest(
+        {
+            "image": "a.png",
+            "locale": locale,
+            "regions": [
+                {
+                    "id": "price",
+                    "kind": "price",
+                    "box": [0, 0, 10, 10],
+                    "text": text,
+                    "amount": "199.00",
+                    "currency": "SAR",
+                }
+            ],
+        }
+    )
+    view = view_of(Path("a.json"), man, Image.new("RGB", (10, 10)))
+    [f] = [f for f in RegexValidator().validate(view, view.regions[0]) if f.check == "regex.price"]
+    assert f.passed is ok, f.message
