@@ -147,7 +147,7 @@ class GeometryValidator:
         own (nothing beyond it to finish the glyph). Copy cut off at the box with nothing
         outside no longer says the expected copy: that is for `ocr` to fail."""
         box = region.box
-        H, W = asset.gray.shape
+        W, H = asset.image.size
         mask = _glyph_sized(without_holder(region_mask(asset, region)))
         if not (mask[:, 0].any() or mask[:, -1].any() or mask[0].any() or mask[-1].any()):
             return {}  # no ink on any edge (`_solid` below only takes ink away)

@@ -623,14 +623,12 @@ class OcrValidator:
         # passes most of what is left, at the cost of two or three readings). A price's
         # readings never pass it (`_price` did or did not); they only explain a failure.
         found = aligned() if price else None
-        tried = price
-        for reading, how in () if found else self._readings(asset, region, want, langs, holders):
-            readings.append(reading)
-            if says(reading):
-                return [self._pass(region, reading, how)]
-            if not tried:
-                tried = True
-                if (found := aligned()) is not None:
+        if found is None:
+            for k, (reading, how) in enumerate(self._readings(asset, region, want, langs, holders)):
+                readings.append(reading)
+                if says(reading):
+                    return [self._pass(region, reading, how)]
+                if k == 0 and not price and (found := aligned()) is not None:
                     break
         if found is not None:
             return [found]
