@@ -11,10 +11,13 @@ a letter or mark that differs by less than the comparison tolerates (a dot, a co
 tail, a Thai notch) is told apart by setting its look-alikes too and asking which one the
 pixels where they differ agree with.
 
-The faces are those fontconfig lists with every character of the copy, shortlisted by
-the shape of the copy (ink width against height, line by line), then by how well the
-longest line correlates, so a region costs some dozens of renderings, not one per font.
-Copy in a face that is not installed here gets no opinion from this module.
+The faces are those fontconfig lists with every character of the copy, and those with
+every letter of the copy's own script whose other characters (a Latin brand name, digits,
+punctuation in an Arabic display face) a renderer with font fallback (Pango, chromium)
+sets in the faces fontconfig falls back to. They are shortlisted by the shape of the copy
+(ink width against height, line by line), then by how well the longest line correlates, so
+a region costs some dozens of renderings, not one per font. Copy in a face that is not
+installed here gets no opinion from this module.
 """
 
 from __future__ import annotations
@@ -80,52 +83,162 @@ MAX_RIVALS = 400
 BREAKS = 3
 
 
+# A face and the faces its missing characters fall back to, in the order they are asked.
+Chain = tuple[FontFace, ...]
+# Fallback faces tried per face that lacks characters of the copy (fontconfig's order,
+# which Pango and chromium do not follow exactly: Pango took Noto Sans Medium for the Latin
+# of KacstTitle where fontconfig ranks DejaVu Sans first).
+FALLBACKS = 3
+
+
 @dataclass(frozen=True)
 class FaceMatch:
-    face: FontFace
+    chain: Chain
     px: int
     scores: list[float]
 
+    @property
+    def face(self) -> FontFace:
+        return self.chain[0]
+
     def describe(self) -> str:
+        fallback = ", ".join(f.label for f in self.chain[1:])
         return (
-            f"glyphs match the expected copy rendered in the installed face {self.face.label} "
-            f"at {self.px} px (correlation {min(self.scores):.2f})"
+            f"glyphs match the expected copy rendered in the installed face {self.face.label}"
+            + (f" (falling back to {fallback})" if fallback else "")
+            + f" at {self.px} px (correlation {min(self.scores):.2f})"
         )
+
+
+# (weight, width, slant) of each face listed so far, as fontconfig numbers them.
+Traits = tuple[float, float, float]
+_TRAITS: dict[FontFace, Traits] = {}
+_FORMAT = "%{file}\t%{index}\t%{family}\t%{style}\t%{weight}\t%{width}\t%{slant}\n"
+
+
+def _fc_list(*args: str) -> list[tuple[FontFace, Traits]]:
+    """Outline faces `fc-list` lists for `args`, with their traits, each once."""
+    exe = shutil.which("fc-list")
+    if exe is None:
+        return []
+    out = subprocess.run(
+        [exe, *args, "--format", _FORMAT], capture_output=True, text=True, check=False, timeout=60
+    ).stdout
+    faces: dict[tuple[str, int], tuple[FontFace, Traits]] = {}
+    for line in out.splitlines():
+        parts = line.split("\t")
+        if len(parts) != 7 or not parts[1].isdigit() or not parts[0].lower().endswith(_OUTLINE):
+            continue
+        fam = parts[2].split(",")[0].strip()
+        style = parts[3].split(",")[0].strip()
+        key = (parts[0], int(parts[1]))
+        traits = (_number(parts[4], 80), _number(parts[5], 100), _number(parts[6], 0))
+        faces.setdefault(key, (FontFace(Path(parts[0]), key[1], fam, style), traits))
+    _TRAITS.update(faces.values())
+    return sorted(faces.values(), key=lambda ft: (str(ft[0].path), ft[0].index))
+
+
+def _number(field: str, default: float) -> float:
+    """A fontconfig number; a variable font's range ("[0 1000]") counts as `default`."""
+    try:
+        return float(field)
+    except ValueError:
+        return default
 
 
 @functools.lru_cache(maxsize=256)
 def installed_faces(chars: str) -> tuple[FontFace, ...]:
     """Outline faces that fontconfig says have every one of `chars` (not the locale's
     language: a price in a Hindi banner may be set in a face without Devanagari)."""
-    exe = shutil.which("fc-list")
-    if exe is None:
-        return ()
     want = sorted({ord(c) for c in chars if not c.isspace() and c not in BIDI_CONTROLS})
     if not want:
         return ()
     charset = ":charset=" + " ".join(f"{cp:x}" for cp in want)
-    out = subprocess.run(
-        [
-            exe,
-            charset,
-            "--format",
-            "%{file}\t%{index}\t%{family}\t%{style}\n",
-        ],
+    return tuple(face for face, _ in _fc_list(charset))
+
+
+@functools.lru_cache(maxsize=1)
+def _sans_families() -> tuple[tuple[tuple[FontFace, Traits], ...], ...]:
+    """The faces of the first two families fontconfig sorts for "sans-serif" (where a
+    renderer's fallback for characters its face lacks ends: Noto Sans, DejaVu Sans)."""
+    exe = shutil.which("fc-match")
+    if exe is None:
+        return ()
+    listed = subprocess.run(
+        [exe, "-s", "sans-serif", "--format", "%{family[0]}\n"],
         capture_output=True,
         text=True,
         check=False,
         timeout=60,
     ).stdout
-    faces: dict[tuple[str, int], FontFace] = {}
-    for line in out.splitlines():
-        parts = line.split("\t")
-        if len(parts) != 4 or not parts[1].isdigit() or not parts[0].lower().endswith(_OUTLINE):
+    families = list(dict.fromkeys(f for f in listed.splitlines() if f and ":" not in f))[:2]
+    return tuple(tuple(_fc_list(f":family={f}")) for f in families)
+
+
+def _own_letters(text: str) -> str:
+    """The letters and marks of `text` in a script other than Latin: what a face must have
+    to be the one that set such copy (its Latin, digits and signs may come from a
+    fallback). Latin copy has none: a Latin face lacking a character of it is rare, and
+    hundreds of Latin faces would each need a chain."""
+    return "".join(
+        sorted(
+            {
+                c
+                for c in text
+                if unicodedata.category(c)[0] in "LM"
+                and not unicodedata.name(c, "LATIN").startswith(("LATIN", "COMBINING"))
+            }
+        )
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _fallbacks(face: FontFace, missing: str) -> tuple[FontFace, ...]:
+    """Up to `FALLBACKS` faces of the sans-serif families (`_sans_families`) that have some
+    of `missing`, nearest to `face` in slant, width and weight, the families in turn (Pango
+    set the Latin of KacstTitle Medium in Noto Sans Medium, chromium in DejaVu Sans)."""
+    weight, width, slant = _TRAITS.get(face, (80.0, 100.0, 0.0))
+    ranked = [
+        sorted(
+            (f for f, _ in family if len(f.missing(missing)) < len(missing)),
+            key=lambda f: (
+                (t := _TRAITS[f])[2] != slant,
+                abs(t[1] - width),
+                abs(t[0] - weight),
+                f.label,
+            ),
+        )
+        for family in _sans_families()
+    ]
+    order = [f for tier in itertools.zip_longest(*ranked) for f in tier if f is not None]
+    return tuple(order[:FALLBACKS])
+
+
+@functools.lru_cache(maxsize=256)
+def candidate_chains(text: str) -> tuple[Chain, ...]:
+    """The faces that may have set `text`: each installed face with every character, and
+    each with every letter of the copy's own script (`_own_letters`) followed by the faces
+    its other characters fall back to (one chain per first fallback)."""
+    whole = installed_faces(text)
+    chains: list[Chain] = [(f,) for f in whole]
+    own = _own_letters(text)
+    if not own:
+        return tuple(chains)
+    have = set(whole)
+    for face in installed_faces(own):
+        if face in have:
             continue
-        fam = parts[2].split(",")[0].strip()
-        style = parts[3].split(",")[0].strip()
-        key = (parts[0], int(parts[1]))
-        faces.setdefault(key, FontFace(Path(parts[0]), key[1], fam, style))
-    return tuple(sorted(faces.values(), key=lambda f: (str(f.path), f.index)))
+        missing = "".join(face.missing("".join(dict.fromkeys(c for c in text if not c.isspace()))))
+        rest = _fallbacks(face, missing)
+        for first in rest:
+            chain = (face, first, *[f for f in rest if f != first])
+            if not _setter(chain, "", False).assign(text)[1]:
+                chains.append(chain)
+    return tuple(chains)
+
+
+def _setter(chain: Chain, lang: str, rtl: bool) -> TextSetter:
+    return TextSetter(list(chain), lang, _direction(rtl))
 
 
 def _direction(rtl: bool) -> Direction:
@@ -133,30 +246,49 @@ def _direction(rtl: bool) -> Direction:
 
 
 @functools.lru_cache(maxsize=16384)
-def _rough(face: FontFace, text: str, rtl: bool, lang: str) -> tuple[float, float] | None:
-    """Width and height of `text`'s glyph boxes in `face` at `_PROBE_PX`: a tenth of the
-    cost of `_probe`, a few percent wider (side bearings)."""
-    try:
-        x0, y0, x1, y1 = load_font(face, _PROBE_PX).getbbox(
-            text, direction=_direction(rtl), language=lang
-        )
-    except (OSError, ValueError):
-        return None
-    return (float(x1 - x0), float(y1 - y0)) if x1 > x0 and y1 > y0 else None
+def _rough(chain: Chain, text: str, rtl: bool, lang: str) -> tuple[float, float] | None:
+    """Width and height of `text`'s glyph boxes in `chain` at `_PROBE_PX`: a tenth of the
+    cost of `_probe`, a few percent wider (side bearings). With fallback faces, the runs
+    of each face side by side."""
+    if len(chain) > 1:
+        faces, missing = _setter(chain, lang, rtl).assign(text)
+        if missing:
+            return None
+        runs = [
+            (face, "".join(c for _, c in group))
+            for face, group in itertools.groupby(zip(faces, text, strict=True), lambda p: p[0])
+        ]
+    else:
+        runs = [(chain[0], text)]
+    width, height = 0.0, 0.0
+    for face, part in runs:
+        if face is None:
+            continue  # bidi controls
+        try:
+            x0, y0, x1, y1 = load_font(face, _PROBE_PX).getbbox(
+                part, direction=_direction(rtl), language=lang
+            )
+        except (OSError, ValueError):
+            return None
+        width, height = width + max(0, x1 - x0), max(height, float(y1 - y0))
+    return (width, height) if width > 0 and height > 0 else None
 
 
 @functools.lru_cache(maxsize=4096)
-def _probe(face: FontFace, text: str, rtl: bool, lang: str) -> tuple[float, float] | None:
-    """Ink width and height of `text` set in `face` at `_PROBE_PX`."""
-    ink = _glyphs(face, text, _PROBE_PX, rtl, lang)
+def _probe(chain: Chain, text: str, rtl: bool, lang: str) -> tuple[float, float] | None:
+    """Ink width and height of `text` set in `chain` at `_PROBE_PX`."""
+    ink = _glyphs(chain, text, _PROBE_PX, rtl, lang)
     return (float(ink.shape[1]), float(ink.shape[0])) if ink.size else None
 
 
-def _glyphs(face: FontFace, text: str, px: int, rtl: bool, lang: str) -> NDArray[np.float32]:
-    """`text` set in `face` alone at `px` (Pillow's mask, no copyplate shaping: a tenth of
-    `render_line`'s cost), as coverage 0..1 cropped to its ink; empty on failure."""
+def _glyphs(chain: Chain, text: str, px: int, rtl: bool, lang: str) -> NDArray[np.float32]:
+    """`text` set in `chain` at `px`, as coverage 0..1 cropped to its ink; empty on
+    failure. One face alone is Pillow's mask, without copyplate's shaping (a tenth of
+    `render_line`'s cost); a face with fallbacks is set by copyplate's shaper."""
+    if len(chain) > 1:
+        return render_line(_setter(chain, lang, rtl), text, px, pad=0)
     try:
-        font: ImageFont.FreeTypeFont = load_font(face, px)
+        font: ImageFont.FreeTypeFont = load_font(chain[0], px)
         mask: Any = font.getmask(text, "L", direction=_direction(rtl), language=lang)
     except (OSError, ValueError):
         return np.zeros((0, 0), dtype=np.float32)
@@ -164,7 +296,7 @@ def _glyphs(face: FontFace, text: str, px: int, rtl: bool, lang: str) -> NDArray
 
 
 def _resemblance(
-    face: FontFace,
+    chain: Chain,
     text: str,
     px: int,
     rtl: bool,
@@ -175,7 +307,7 @@ def _resemblance(
     """How well `text` set in `face` at `px` correlates with `actual`, wherever it sits
     (0 when its ink is not about as wide as `width`: a hairline face that vanishes at a
     small size leaves a dot, which correlates perfectly with anything)."""
-    ref = _glyphs(face, text, px, rtl, lang)
+    ref = _glyphs(chain, text, px, rtl, lang)
     if ref.size == 0 or ref.shape[0] > actual.shape[0] or ref.shape[1] > actual.shape[1]:
         return 0.0
     if abs(math.log(ref.shape[1] / width)) > 2 * MAX_SHAPE_ERROR or float(ref.std()) == 0.0:
@@ -226,8 +358,8 @@ def _shape_error(
 
 
 def _set_error(
-    measure: Callable[[FontFace, str, bool, str], tuple[float, float] | None],
-    face: FontFace,
+    measure: Callable[[Chain, str, bool, str], tuple[float, float] | None],
+    chain: Chain,
     lines: list[str],
     sizes: list[tuple[float, float]],
     rtl: bool,
@@ -237,7 +369,7 @@ def _set_error(
     be measured in it."""
     probes = []
     for t in lines:
-        got = measure(face, t, rtl, lang)
+        got = measure(chain, t, rtl, lang)
         if got is None:
             return None
         probes.append(got)
@@ -245,8 +377,8 @@ def _set_error(
 
 
 def _fit(
-    measure: Callable[[FontFace, str, bool, str], tuple[float, float] | None],
-    face: FontFace,
+    measure: Callable[[Chain, str, bool, str], tuple[float, float] | None],
+    chain: Chain,
     sets: list[list[str]],
     sizes: list[tuple[float, float]],
     rtl: bool,
@@ -255,7 +387,7 @@ def _fit(
     """(shape error, scale, lines) of the line set that `face` sets closest to `sizes`."""
     best: tuple[float, float, list[str]] | None = None
     for lines in sets:
-        got = _set_error(measure, face, lines, sizes, rtl, lang)
+        got = _set_error(measure, chain, lines, sizes, rtl, lang)
         if got is None:
             return None
         if best is None or got[0] < best[0]:
@@ -264,33 +396,33 @@ def _fit(
 
 
 def _shortlist(
-    faces: tuple[FontFace, ...],
+    chains: tuple[Chain, ...],
     sets: list[list[str]],
     crops: list[NDArray[np.bool_]],
     rtl: bool,
     lang: str,
-) -> list[tuple[float, float, FontFace, list[str]]]:
-    """Up to `SHORTLIST` (resemblance, scale, face, lines), most alike first."""
-    if not faces:
+) -> list[tuple[float, float, Chain, list[str]]]:
+    """Up to `SHORTLIST` (resemblance, scale, chain, lines), most alike first."""
+    if not chains:
         return []
     sizes = [(float(c.shape[1]), float(c.shape[0])) for c in crops]
     if len(sets) > BREAKS:
         # Where the lines break hardly depends on the face: rank the sets once.
-        errs = [_set_error(_rough, faces[0], lines, sizes, rtl, lang) for lines in sets]
+        errs = [_set_error(_rough, chains[0], lines, sizes, rtl, lang) for lines in sets]
         order = sorted(range(len(sets)), key=lambda i: e[0] if (e := errs[i]) else math.inf)
         sets = [sets[i] for i in order[:BREAKS]]
     # Glyph boxes first (cheap, loose), then the ink of the faces still in the running.
     roughly = []
-    for face in faces:
-        rough = _fit(_rough, face, sets, sizes, rtl, lang)
+    for chain in chains:
+        rough = _fit(_rough, chain, sets, sizes, rtl, lang)
         if rough is not None and rough[0] <= ROUGH_ERROR:
-            roughly.append((rough[0], face))
+            roughly.append((rough[0], chain))
     roughly.sort(key=lambda r: r[0])
     near = []
-    for _, face in roughly[:PROBED]:
-        fine = _fit(_probe, face, sets, sizes, rtl, lang)
+    for _, chain in roughly[:PROBED]:
+        fine = _fit(_probe, chain, sets, sizes, rtl, lang)
         if fine is not None and fine[0] <= MAX_SHAPE_ERROR:
-            near.append((fine[1], face, fine[2]))
+            near.append((fine[1], chain, fine[2]))
     if not near:
         return []
     # Proportions alone leave dozens of faces; their glyphs on the longest line decide.
@@ -299,12 +431,14 @@ def _shortlist(
     longest = np.pad(crops[k].astype(np.float32), pad)
     ranked = [
         (
-            _resemblance(face, lines[k], round(scale * _PROBE_PX), rtl, lang, longest, sizes[k][0]),
+            _resemblance(
+                chain, lines[k], round(scale * _PROBE_PX), rtl, lang, longest, sizes[k][0]
+            ),
             scale,
-            face,
+            chain,
             lines,
         )
-        for scale, face, lines in near
+        for scale, chain, lines in near
     ]
     ranked.sort(key=lambda r: -r[0])
     return ranked[:SHORTLIST]
@@ -349,23 +483,23 @@ def match_installed(
     # one is judged (trying faces until one passes would let a near face excuse a wrong
     # letter). What was read instead must not match better in any of the candidates.
     tried = []
-    for _, scale, face, lines in _shortlist(installed_faces(text), sets, crops, rtl, lang):
-        setter = TextSetter([face], locale, _direction(rtl))
+    for _, scale, chain, lines in _shortlist(candidate_chains(text), sets, crops, rtl, lang):
+        setter = TextSetter(list(chain), locale, _direction(rtl))
         got = [
             _judge(crop, setter, line, scale * _PROBE_PX, other)
             for crop, line, other in zip(crops, lines, rivals, strict=True)
         ]
-        tried.append((sum(g.score for g in got) / len(got), face, got, lines, setter))
+        tried.append((sum(g.score for g in got) / len(got), chain, got, lines, setter))
     if not tried:
         return None
-    _, face, got, chosen, setter = max(tried, key=lambda t: t[0])
+    _, chain, got, chosen, setter = max(tried, key=lambda t: t[0])
     for k, g in enumerate(got):
         if not g.clean or any(t[2][k].rival >= g.score for t in tried):
             return None
     for crop, line, g, other in zip(crops, chosen, got, rivals, strict=True):
         if not _lookalikes_lose(crop, setter, line, g, other, readings):
             return None
-    return FaceMatch(face, got[0].px, [g.score for g in got])
+    return FaceMatch(chain, got[0].px, [g.score for g in got])
 
 
 # Characters another of their group can pass for, a dot or a stroke apart: digits of one
@@ -466,12 +600,7 @@ def _lookalikes_lose(
         if setter.assign(other)[1]:
             continue
         theirs = render_line(setter, other, px, pad=0, crop=False)
-        # Another advance moves what follows: the window where they differ then reaches
-        # to the end of the line, and each is placed there on its own.
-        h, w = max(mine.shape[0], theirs.shape[0]), max(mine.shape[1], theirs.shape[1])
-        a = np.pad(mine, ((0, h - mine.shape[0]), (0, w - mine.shape[1])))
-        b = np.pad(theirs, ((0, h - theirs.shape[0]), (0, w - theirs.shape[1])))
-        ratio = _closer(actual, a, b, origin, px)
+        ratio = _closer(actual, mine, theirs, origin, px)
         if ratio is None or ratio < CLEARLY:
             continue
         if ratio < READ_CLEARLY and _read_as_expected(line, other, readings):
@@ -511,37 +640,68 @@ def _closer(
 ) -> float | None:
     """How much of `theirs`'s squared difference from `actual` `mine` leaves where the two
     differ (below `CLEARLY`: `mine` fits clearly better); None when they do not differ.
-    Each is placed within a few pixels of `origin` by the glyphs around the difference
-    (which anchor it: a template of mostly blank paper would slide to any blank spot),
-    then judged on the differing pixels alone."""
-    # Where one has ink the other has nowhere near: what follows a glyph of another
-    # advance moves by a pixel or two, and that is not where they differ.
+    `mine` sits at `origin` in `actual`; both are whole lines, set from the same start.
+
+    A look-alike of another advance moves what follows it by that much: the two lines
+    agree when their starts line up on one side of the changed glyph and when their ends
+    line up on the other, so only what differs both ways is where they differ (not the
+    rest of the line, which would judge the copy's spacing instead of the glyph). Each is
+    placed within a few pixels by the glyphs around the difference (which anchor it: a
+    template of mostly blank paper would slide to any blank spot), then judged on the
+    differing pixels alone; the look-alike in whichever of its two placements fits best."""
+    shift = mine.shape[1] - theirs.shape[1]
+    left = max(0, -shift)
+    h = max(mine.shape[0], theirs.shape[0])
+    w = left + max(mine.shape[1], theirs.shape[1]) + abs(shift)
+
+    def canvas(img: NDArray[np.float32], x: int) -> NDArray[np.float32]:
+        out = np.zeros((h, w), np.float32)
+        out[: img.shape[0], x : x + img.shape[1]] = img
+        return out
+
     reach = max(1, round(px / 32))
     k = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
-    near_mine = cv2.dilate((mine >= 0.2).astype(np.uint8), k) > 0
-    near_theirs = cv2.dilate((theirs >= 0.2).astype(np.uint8), k) > 0
-    dy, dx = (((mine >= 0.5) & ~near_theirs) | ((theirs >= 0.5) & ~near_mine)).nonzero()
-    if len(dx) == 0:
+
+    def near(img: NDArray[np.float32]) -> NDArray[np.bool_]:
+        return cv2.dilate((img >= 0.2).astype(np.uint8), k) > 0
+
+    a = canvas(mine, left)
+    near_a = near(a)
+    placements = [canvas(theirs, left + dx) for dx in dict.fromkeys((0, shift))]
+    # Where one has ink the other has nowhere near, in every placement: pixels of `mine`
+    # in its frame, of the look-alike in its own (`theirs` moved back by its shift).
+    ours = np.ones((h, w), bool)
+    other = np.ones(theirs.shape, bool)
+    for dx, b in zip(dict.fromkeys((0, shift)), placements, strict=True):
+        ours &= (a >= 0.5) & ~near(b)
+        there = (b >= 0.5) & ~near_a
+        other &= there[: theirs.shape[0], left + dx : left + dx + theirs.shape[1]]
+    oy, ox = other.nonzero()
+    dy = np.concatenate([ours.nonzero()[0], oy, oy])
+    dx_ = np.concatenate([ours.nonzero()[1], ox + left, ox + left + shift])
+    if len(dx_) == 0:
         return None
     m = max(2, px // 8)
-    y0, y1 = max(0, int(dy.min()) - m), min(mine.shape[0], int(dy.max()) + 1 + m)
-    x0, x1 = max(0, int(dx.min()) - m), min(mine.shape[1], int(dx.max()) + 1 + m)
+    y0, y1 = max(0, int(dy.min()) - m), min(h, int(dy.max()) + 1 + m)
+    x0, x1 = max(0, int(dx_.min()) - m), min(w, int(dx_.max()) + 1 + m)
     e = max(4, px // 2)
-    cy0, cy1 = max(0, y0 - e), min(mine.shape[0], y1 + e)
-    cx0, cx1 = max(0, x0 - e), min(mine.shape[1], x1 + e)
+    cy0, cy1 = max(0, y0 - e), min(h, y1 + e)
+    cx0, cx1 = max(0, x0 - e), min(w, x1 + e)
     s = max(2, px // 10)
-    ay0, ax0 = origin[0] + cy0 - s, origin[1] + cx0 - s
-    ay1, ax1 = origin[0] + cy1 + s, origin[1] + cx1 + s
+    ay0, ax0 = origin[0] + cy0 - s, origin[1] + cx0 - left - s
+    ay1, ax1 = origin[0] + cy1 + s, origin[1] + cx1 - left + s
     if ay0 < 0 or ax0 < 0 or ay1 > actual.shape[0] or ax1 > actual.shape[1]:
         return math.inf
     around = actual[ay0:ay1, ax0:ax1]
-    ssd = []
-    for ref in (mine, theirs):
+
+    def ssd(ref: NDArray[np.float32]) -> float:
         fit = cv2.matchTemplate(around, ref[cy0:cy1, cx0:cx1], cv2.TM_SQDIFF)
-        _, _, (ox, oy), _ = cv2.minMaxLoc(fit)
-        here = around[oy + y0 - cy0 : oy + y1 - cy0, ox + x0 - cx0 : ox + x1 - cx0]
-        ssd.append(float(((here - ref[y0:y1, x0:x1]) ** 2).sum()))
-    return ssd[0] / ssd[1] if ssd[1] > 0 else math.inf
+        _, _, (fx, fy), _ = cv2.minMaxLoc(fit)
+        here = around[fy + y0 - cy0 : fy + y1 - cy0, fx + x0 - cx0 : fx + x1 - cx0]
+        return float(((here - ref[y0:y1, x0:x1]) ** 2).sum())
+
+    theirs_ssd = min(ssd(b) for b in placements)
+    return ssd(a) / theirs_ssd if theirs_ssd > 0 else math.inf
 
 
 @dataclass(frozen=True)
