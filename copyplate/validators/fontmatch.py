@@ -64,6 +64,9 @@ ROUGH_ERROR = 0.15
 # A line matches when its glyphs correlate at least this well and no difference is bigger
 # than a stroke (`reference.match_line`), as the rendered reference asks of named fonts.
 MIN_SCORE = 0.8
+# A line that correlates this well is in the face that drew it (measured on the foreign
+# corpus: 0.92-0.97 in their own face; 0.80-0.88 in a near one).
+SURE_MATCH = 0.9
 # At most this many faces are rendered to measure their ink (Latin copy has hundreds of
 # candidates; a Thai or Arabic line some dozens).
 PROBED = 200
@@ -76,6 +79,10 @@ CLEARLY = 0.85
 # ... or at most this share when a reading of the recogniser says the expected word there
 # (letters only: measured 0.93-0.95 for a dot-apart letter in its own face at 22-25 px).
 READ_CLEARLY = 0.97
+# ... and at most this share for what the recogniser read there instead: the pixels then
+# overrule the reader (measured on the foreign corpus: <= 0.30 for clean copy in the face
+# that drew it; 0.73 for a comma the reader saw, judged as a full stop in a near face).
+OVERRULE = 0.5
 # A line with more look-alikes than this (a few hundred characters of digits and marks)
 # gets no opinion from here rather than thousands of renderings.
 MAX_RIVALS = 400
@@ -260,18 +267,19 @@ def _rough(chain: Chain, text: str, rtl: bool, lang: str) -> tuple[float, float]
         ]
     else:
         runs = [(chain[0], text)]
-    width, height = 0.0, 0.0
+    width, top, bottom = 0.0, math.inf, -math.inf
     for face, part in runs:
         if face is None:
             continue  # bidi controls
         try:
             x0, y0, x1, y1 = load_font(face, _PROBE_PX).getbbox(
-                part, direction=_direction(rtl), language=lang
+                part, direction=_direction(rtl), language=lang, anchor="ls"
             )
         except (OSError, ValueError):
             return None
-        width, height = width + max(0, x1 - x0), max(height, float(y1 - y0))
-    return (width, height) if width > 0 and height > 0 else None
+        # on one baseline: each face's ascent differs
+        width, top, bottom = width + max(0, x1 - x0), min(top, y0), max(bottom, y1)
+    return (width, bottom - top) if width > 0 and bottom > top else None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -345,16 +353,34 @@ def _line_sets(text: str, n: int) -> list[list[str]]:
 
 
 def _shape_error(
-    sizes: list[tuple[float, float]], probes: list[tuple[float, float]]
-) -> tuple[float, float]:
+    sizes: list[tuple[float, float]], probes: list[tuple[float, float]], taller: float = 0.0
+) -> tuple[float, float, float]:
     """How far the image's lines are from a face's rendering of them: the largest log ratio
-    of widths and heights after one common scale; and that scale (image px per probe px)."""
+    of widths and heights after one common scale, less `taller` where a rendering is taller
+    than the image (glyph boxes: a mark's box may stand far above its ink); that scale
+    (image px per probe px); and the error without `taller` (which ranks faces: with it,
+    every face whose boxes are taller would rank alike)."""
     scale = sum(w for w, _ in sizes) / sum(w for w, _ in probes)
-    err = max(
-        max(abs(math.log(scale * pw / w)), abs(math.log(scale * ph / h)))
+    pairs = [
+        (_off(scale * pw, w), _off(scale * ph, h, taller), _off(scale * ph, h))
         for (w, h), (pw, ph) in zip(sizes, probes, strict=True)
-    )
-    return err, scale
+    ]
+    return max(max(a, b) for a, b, _ in pairs), scale, max(max(a, c) for a, _, c in pairs)
+
+
+# Pixels an edge of the image's ink may be off by (hinting, antialiasing cut at a threshold,
+# a mark merged with its line): at 17 px a line's height is two pixels from 12% off.
+SLACK_PX = 2.0
+# How much taller than the ink glyph boxes may be (KacstTitle's boxes for a line with a
+# tanween are 44% taller than its ink).
+BOXES_TALLER = math.log(1.6)
+
+
+def _off(want: float, got: float, above: float = 0.0) -> float:
+    """How far `got` pixels is from `want` (log ratio), less `SLACK_PX` of slack, and less
+    `above` when `want` is the larger (below zero within them: faces still rank by it)."""
+    err = abs(math.log(want / got)) - math.log1p(SLACK_PX / got)
+    return err - (above if want > got else 0.0)
 
 
 def _set_error(
@@ -364,7 +390,7 @@ def _set_error(
     sizes: list[tuple[float, float]],
     rtl: bool,
     lang: str,
-) -> tuple[float, float] | None:
+) -> tuple[float, float, float] | None:
     """`_shape_error` of `lines` set in `face` against `sizes`; None when a line cannot
     be measured in it."""
     probes = []
@@ -373,7 +399,7 @@ def _set_error(
         if got is None:
             return None
         probes.append(got)
-    return _shape_error(sizes, probes)
+    return _shape_error(sizes, probes, BOXES_TALLER if measure is _rough else 0.0)
 
 
 def _fit(
@@ -383,15 +409,16 @@ def _fit(
     sizes: list[tuple[float, float]],
     rtl: bool,
     lang: str,
-) -> tuple[float, float, list[str]] | None:
-    """(shape error, scale, lines) of the line set that `face` sets closest to `sizes`."""
-    best: tuple[float, float, list[str]] | None = None
+) -> tuple[float, float, list[str], float] | None:
+    """(shape error, scale, lines, error to rank by) of the line set that `face` sets
+    closest to `sizes` (`_shape_error`)."""
+    best: tuple[float, float, list[str], float] | None = None
     for lines in sets:
         got = _set_error(measure, chain, lines, sizes, rtl, lang)
         if got is None:
             return None
         if best is None or got[0] < best[0]:
-            best = (got[0], got[1], lines)
+            best = (got[0], got[1], lines, got[2])
     return best
 
 
@@ -416,7 +443,7 @@ def _shortlist(
     for chain in chains:
         rough = _fit(_rough, chain, sets, sizes, rtl, lang)
         if rough is not None and rough[0] <= ROUGH_ERROR:
-            roughly.append((rough[0], chain))
+            roughly.append((rough[3], chain))
     roughly.sort(key=lambda r: r[0])
     near = []
     for _, chain in roughly[:PROBED]:
@@ -493,11 +520,18 @@ def match_installed(
     if not tried:
         return None
     _, chain, got, chosen, setter = max(tried, key=lambda t: t[0])
-    for k, g in enumerate(got):
-        if not g.clean or any(t[2][k].rival >= g.score for t in tried):
+    if not all(g.clean for g in got):
+        return None
+    for k, (crop, line, g, other) in enumerate(zip(crops, chosen, got, rivals, strict=True)):
+        lose, located = _lookalikes_lose(crop, setter, line, g, other, readings)
+        if not lose:
             return None
-    for crop, line, g, other in zip(crops, chosen, got, rivals, strict=True):
-        if not _lookalikes_lose(crop, setter, line, g, other, readings):
+        # A reading judged glyph by glyph where it disagrees, in a face that matches as
+        # well as the one that drew the copy does, needs no whole-line verdict (which a
+        # missing full stop hardly moves); one the pixels cannot locate, or judged in a
+        # near face (a comma judged in another face's shapes), does.
+        sure = located and g.score >= SURE_MATCH
+        if not sure and any(t[2][k].rival >= g.score for t in tried):
             return None
     return FaceMatch(chain, got[0].px, [g.score for g in got])
 
@@ -547,12 +581,31 @@ def _swaps(line: str) -> list[str]:
     ]
 
 
+def _ops(line: str, read: str) -> tuple[str, list[tuple[str, int, int, int, int]]]:
+    """`read` without bidi controls, and the edits that turn `line` into it."""
+    read = "".join(c for c in read if c not in BIDI_CONTROLS)
+    ops = difflib.SequenceMatcher(None, line, read, autojunk=False).get_opcodes()
+    return read, [(str(tag), i1, i2, j1, j2) for tag, i1, i2, j1, j2 in ops]
+
+
+def _one_by_one(line: str, read: str) -> bool:
+    """Whether every disagreement of `read` with `line` is one of `_read_edits` (each
+    judged where it stands, which the whole line's correlation cannot do: a missing full
+    stop moves it by less than the renderers differ)."""
+    return all(
+        tag == "equal"
+        or (tag == "replace" and i2 - i1 == j2 - j1)
+        or (tag == "delete" and i2 - i1 == 1)
+        or (tag == "insert" and j2 - j1 == 1)
+        for tag, i1, i2, j1, j2 in _ops(line, read)[1]
+    )
+
+
 def _read_edits(line: str, read: str) -> list[str]:
     """`line` with one of the reader's disagreements applied: each character it read
     differently (or missed, or read in addition), one at a time."""
-    read = "".join(c for c in read if c not in BIDI_CONTROLS)
+    read, ops = _ops(line, read)
     out = []
-    ops = difflib.SequenceMatcher(None, line, read, autojunk=False).get_opcodes()
     for tag, i1, i2, j1, j2 in ops:
         if tag == "replace" and i2 - i1 == j2 - j1:
             out += [line[:i] + read[j1 + i - i1] + line[i + 1 :] for i in range(i1, i2)]
@@ -570,12 +623,13 @@ def _lookalikes_lose(
     got: _Judged,
     read: str = "",
     readings: tuple[str, ...] = (),
-) -> bool:
+) -> tuple[bool, bool]:
     """Whether `line` explains the image better than every `_swaps` of it and every one of
     the reader's disagreements (`_read_edits`), in the face that matched, where the two
     renderings differ: the whole line's correlation hardly moves for a comma against a
     full stop, or an a against an e in a face near the one that drew it; the pixels
-    around it do.
+    around it do. And whether each of the reader's disagreements was judged so (one
+    within a stroke of the expected glyph everywhere, Thai ซ for ช, is not).
 
     A letter a dot apart that the pixels favour less than clearly (two dots merged by a
     small size, a hinted renderer) is beaten too when a reading of the recogniser says
@@ -586,27 +640,45 @@ def _lookalikes_lose(
     mine = render_line(setter, line, px, pad=0, crop=False)
     box = ink_box(mine)
     if box is None:
-        return False
+        return False, False
     inked = mine[box[0] : box[1], box[2] : box[3]]
     if inked.shape[0] > actual.shape[0] or inked.shape[1] > actual.shape[1]:
-        return False
+        return False, False
     res = cv2.matchTemplate(actual, inked, cv2.TM_CCORR_NORMED)
     _, _, _, (x, y) = cv2.minMaxLoc(res)
     origin = (y - box[0], x - box[2])  # of `mine` in `actual`
-    rivals = list(dict.fromkeys(_swaps(line) + _read_edits(line, read)))
+    edits = _read_edits(line, read)
+    rivals = list(dict.fromkeys(_swaps(line) + edits))
     if len(rivals) > MAX_RIVALS:
-        return False  # not vouched for: each rival is a rendering (a manifest may be hostile)
+        # not vouched for: each rival is a rendering (a manifest may be hostile)
+        return False, False
+    located = _one_by_one(line, read)
     for other in rivals:
         if setter.assign(other)[1]:
             continue
         theirs = render_line(setter, other, px, pad=0, crop=False)
-        ratio = _closer(actual, mine, theirs, origin, px)
-        if ratio is None or ratio < CLEARLY:
+        ratio = _closer(actual, mine, theirs, origin, px, _at_end(line, other))
+        if ratio is None:
+            located = located and other not in edits
+            continue
+        if ratio < (OVERRULE if other in edits else CLEARLY):
             continue
         if ratio < READ_CLEARLY and _read_as_expected(line, other, readings):
             continue
-        return False
-    return True
+        return False, located
+    return True, located
+
+
+def _at_end(line: str, other: str) -> bool:
+    """Whether `other` differs from `line` only in its first or last characters (bidi
+    controls aside)."""
+    a, b = ([c for c in t if c not in BIDI_CONTROLS] for t in (line, other))
+    head = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), None)
+    tail = next(
+        (i for i, (x, y) in enumerate(zip(reversed(a), reversed(b), strict=False)) if x != y),
+        None,
+    )
+    return head is None or tail is None or head == 0 or tail == 0
 
 
 def _read_as_expected(line: str, other: str, readings: tuple[str, ...]) -> bool:
@@ -631,16 +703,52 @@ def _read_as_expected(line: str, other: str, readings: tuple[str, ...]) -> bool:
     return need > 0 and any([normalise(w) for w in r.split()].count(want) >= need for r in readings)
 
 
+Spots = tuple[NDArray[np.bool_], NDArray[np.bool_]]
+
+
+def _differing(
+    a: NDArray[np.float32],
+    placements: list[tuple[int, NDArray[np.float32]]],
+    shape: tuple[int, ...],
+    left: int,
+    reach: int,
+) -> list[Spots]:
+    """Per placement (offset, the look-alike of `shape` set there), where `a` has ink the
+    look-alike has none within `reach` pixels of (in `a`'s frame), and where the
+    look-alike has ink `a` has none near (in its own frame)."""
+    k = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
+
+    def near(img: NDArray[np.float32]) -> NDArray[np.bool_]:
+        return cv2.dilate((img >= 0.2).astype(np.uint8), k) > 0
+
+    near_a = near(a)
+    return [
+        (
+            (a >= 0.5) & ~near(b),
+            ((b >= 0.5) & ~near_a)[: shape[0], left + dx : left + dx + shape[1]],
+        )
+        for dx, b in placements
+    ]
+
+
+def _span(spots: Spots, left: int) -> int:
+    """Columns from the first to the last differing pixel; the width of all for none."""
+    cols = np.concatenate([spots[0].nonzero()[1], spots[1].nonzero()[1] + left])
+    return int(cols.max() - cols.min()) if len(cols) else spots[0].shape[1] + spots[1].shape[1]
+
+
 def _closer(
     actual: NDArray[np.float32],
     mine: NDArray[np.float32],
     theirs: NDArray[np.float32],
     origin: tuple[int, int],
     px: int,
+    at_end: bool = False,
 ) -> float | None:
     """How much of `theirs`'s squared difference from `actual` `mine` leaves where the two
     differ (below `CLEARLY`: `mine` fits clearly better); None when they do not differ.
-    `mine` sits at `origin` in `actual`; both are whole lines, set from the same start.
+    `mine` sits at `origin` in `actual`; both are whole lines, set from the same start;
+    `at_end`: they differ in their first or last character.
 
     A look-alike of another advance moves what follows it by that much: the two lines
     agree when their starts line up on one side of the changed glyph and when their ends
@@ -648,7 +756,7 @@ def _closer(
     rest of the line, which would judge the copy's spacing instead of the glyph). Each is
     placed within a few pixels by the glyphs around the difference (which anchor it: a
     template of mostly blank paper would slide to any blank spot), then judged on the
-    differing pixels alone; the look-alike in whichever of its two placements fits best."""
+    differing pixels alone."""
     shift = mine.shape[1] - theirs.shape[1]
     left = max(0, -shift)
     h = max(mine.shape[0], theirs.shape[0])
@@ -659,23 +767,21 @@ def _closer(
         out[: img.shape[0], x : x + img.shape[1]] = img
         return out
 
-    reach = max(1, round(px / 32))
-    k = np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)
-
-    def near(img: NDArray[np.float32]) -> NDArray[np.bool_]:
-        return cv2.dilate((img >= 0.2).astype(np.uint8), k) > 0
-
     a = canvas(mine, left)
-    near_a = near(a)
-    placements = [canvas(theirs, left + dx) for dx in dict.fromkeys((0, shift))]
-    # Where one has ink the other has nowhere near, in every placement: pixels of `mine`
-    # in its frame, of the look-alike in its own (`theirs` moved back by its shift).
-    ours = np.ones((h, w), bool)
-    other = np.ones(theirs.shape, bool)
-    for dx, b in zip(dict.fromkeys((0, shift)), placements, strict=True):
-        ours &= (a >= 0.5) & ~near(b)
-        there = (b >= 0.5) & ~near_a
-        other &= there[: theirs.shape[0], left + dx : left + dx + theirs.shape[1]]
+    placements = [(dx, canvas(theirs, left + dx)) for dx in dict.fromkeys((0, shift))]
+    # Where one has ink the other has nowhere near (what follows a glyph of another advance
+    # may also move by a fraction of a pixel), in both placements: the glyph in the middle
+    # of the line that differs. A glyph at the line's end differs in one placement only
+    # (lined up by their ends, the look-alike's last glyph covers what the line lacks), the
+    # one where it differs least; a glyph in the middle that differs in neither is within
+    # a stroke of the other.
+    found = _differing(a, placements, theirs.shape, left, max(1, round(px / 32)))
+    ours = np.logical_and.reduce([f[0] for f in found])
+    other = np.logical_and.reduce([f[1] for f in found])
+    if not ours.any() and not other.any():
+        if not at_end:
+            return None
+        ours, other = min(found, key=lambda f: _span(f, left))
     oy, ox = other.nonzero()
     dy = np.concatenate([ours.nonzero()[0], oy, oy])
     dx_ = np.concatenate([ours.nonzero()[1], ox + left, ox + left + shift])
@@ -693,15 +799,69 @@ def _closer(
     if ay0 < 0 or ax0 < 0 or ay1 > actual.shape[0] or ax1 > actual.shape[1]:
         return math.inf
     around = actual[ay0:ay1, ax0:ax1]
+    # Placed by the glyphs around the difference alone: by the whole context, the one that
+    # lacks ink there slides to where the image has none, and fits better for it.
+    context = np.ones((cy1 - cy0, cx1 - cx0), np.float32)
+    context[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0] = 0.0
+    # The glyph that differs may sit a pixel or two off the glyphs around it (another
+    # renderer's hinting and subpixel advances put a comma a pixel right of ours): each
+    # rendering's whole differing glyph is lined up with the image on its own, and the
+    # differing pixels are judged there. Lined up by those pixels alone, the rendering with
+    # a stray pixel more would find ink for it next to any stroke.
+    g0, g1, gx0, gx1 = _glyph_box(a, [b for _, b in placements], dy, dx_)
+    g0, g1 = max(cy0, min(g0, y0)), min(cy1, max(g1, y1))
+    gx0, gx1 = max(cx0, min(gx0, x0)), min(cx1, max(gx1, x1))
+    jitter = max(1, round(px / 24))
 
-    def ssd(ref: NDArray[np.float32]) -> float:
-        fit = cv2.matchTemplate(around, ref[cy0:cy1, cx0:cx1], cv2.TM_SQDIFF)
-        _, _, (fx, fy), _ = cv2.minMaxLoc(fit)
-        here = around[fy + y0 - cy0 : fy + y1 - cy0, fx + x0 - cx0 : fx + x1 - cx0]
-        return float(((here - ref[y0:y1, x0:x1]) ** 2).sum())
+    def ssd(ref: NDArray[np.float32]) -> tuple[float, float]:
+        """How well `ref`'s context fits, and its squared difference where they differ."""
+        piece = ref[cy0:cy1, cx0:cx1]
+        fit = cv2.matchTemplate(around, piece, cv2.TM_SQDIFF, mask=context)
+        fitted, _, (fx, fy), _ = cv2.minMaxLoc(fit)
+        glyph = ref[g0:g1, gx0:gx1]
+        best = (math.inf, 0, 0)
+        for jy, jx in itertools.product(range(-jitter, jitter + 1), repeat=2):
+            ty, tx = fy + g0 - cy0 + jy, fx + gx0 - cx0 + jx
+            if (
+                ty < 0
+                or tx < 0
+                or ty + g1 - g0 > around.shape[0]
+                or tx + gx1 - gx0 > around.shape[1]
+            ):
+                continue
+            here = around[ty : ty + g1 - g0, tx : tx + gx1 - gx0]
+            best = min(best, (float(((here - glyph) ** 2).sum()), jy, jx))
+        _, jy, jx = best
+        ty, tx = fy + y0 - cy0 + jy, fx + x0 - cx0 + jx
+        here = around[ty : ty + y1 - y0, tx : tx + x1 - x0]
+        return float(fitted), float(((here - ref[y0:y1, x0:x1]) ** 2).sum())
 
-    theirs_ssd = min(ssd(b) for b in placements)
-    return ssd(a) / theirs_ssd if theirs_ssd > 0 else math.inf
+    # The look-alike in the placement its surroundings fit better (where it has no ink
+    # near the difference, the other placement would fit blank paper perfectly).
+    _, theirs_ssd = min(ssd(b) for _, b in placements)
+    return ssd(a)[1] / theirs_ssd if theirs_ssd > 0 else math.inf
+
+
+def _glyph_box(
+    a: NDArray[np.float32],
+    others: list[NDArray[np.float32]],
+    dy: NDArray[np.intp],
+    dx: NDArray[np.intp],
+) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right), ends exclusive, of the pieces of ink of `a` and `others`
+    that reach the differing pixels at `dy`, `dx`: the glyphs that differ, whole."""
+    h, w = a.shape
+    ink = np.logical_or.reduce([a >= 0.5, *[b >= 0.5 for b in others]])
+    spots = np.zeros((h, w), np.uint8)
+    keep = (dx >= 0) & (dx < w)
+    spots[dy[keep], dx[keep]] = 1
+    spots = cv2.dilate(spots, np.ones((3, 3), np.uint8)).astype(np.uint8)
+    _, labels = cv2.connectedComponents(ink.astype(np.uint8), connectivity=8)
+    touched = np.unique(labels[(spots > 0) & ink])
+    ys, xs = np.isin(labels, touched[touched > 0]).nonzero()
+    if len(xs) == 0:
+        return h, 0, w, 0
+    return int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
 
 
 @dataclass(frozen=True)

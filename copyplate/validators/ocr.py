@@ -710,11 +710,17 @@ class OcrValidator:
     def _installed_face(
         asset: AssetView, region: RegionSpec, read: str, readings: tuple[str, ...] = ()
     ) -> FaceMatch | None:
-        mask = text_mask(asset, region, has_holder(asset, region))
         rtl = region.direction == "rtl"
-        return match_installed(
-            mask, line_bands(mask), region.text, region.locale, rtl, read, readings
-        )
+        # Without a holder's edges first; then whole, as the readings are: what lies along
+        # the box's edge may be the copy's own (a full stop set tight to the box).
+        for holder_free in (True, False) if has_holder(asset, region) else (False,):
+            mask = text_mask(asset, region, holder_free)
+            found = match_installed(
+                mask, line_bands(mask), region.text, region.locale, rtl, read, readings
+            )
+            if found is not None:
+                return found
+        return None
 
     @staticmethod
     def _price(

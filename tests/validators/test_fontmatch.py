@@ -14,11 +14,15 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from copyplate.fonts import coverage
+from copyplate.fonts import FontFace, coverage
 from copyplate.pipeline.verify import verify_manifest
+from copyplate.textlayout import TextSetter
 from copyplate.validators.fontmatch import (
+    CLEARLY,
     MAX_RIVALS,
     FaceMatch,
+    _at_end,
+    _closer,
     _line_sets,
     _read_as_expected,
     _read_edits,
@@ -29,6 +33,7 @@ from copyplate.validators.fontmatch import (
     match_installed,
 )
 from copyplate.validators.ocr import line_bands
+from copyplate.validators.reference import render_line
 
 DEJAVU_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 LOMA = "/usr/share/fonts/truetype/tlwg/Loma.ttf"
@@ -167,6 +172,9 @@ def test_a_look_alike_a_dot_or_a_tail_away_fails(
 ) -> None:
     assert _match(face, [want], want, locale, rtl) is not None
     assert _match(face, [drawn], want, locale, rtl) is None
+    # and when the reader saw the look-alike there
+    assert _match(face, [drawn], want, locale, rtl, read=drawn) is None
+    assert _match(face, [want], want, locale, rtl, read=drawn) is not None
 
 
 def test_each_disagreement_of_the_reader_is_a_rival_of_its_own() -> None:
@@ -290,3 +298,33 @@ def test_a_face_without_latin_is_matched_with_the_faces_its_latin_falls_back_to(
     for drawn in (AR_BRAND.replace("٣", "٢"), AR_BRAND.replace("Lumen", "Lumin")):
         mask = _pango_mask(tmp_path, drawn, "KacstPoster Medium", 40)
         assert match_installed(mask, line_bands(mask), AR_BRAND, "ar-SA", True) is None
+
+
+def test_a_final_mark_a_pixel_off_the_rest_of_the_line_is_judged_by_its_shape() -> None:
+    # Another renderer's hinting put the comma one pixel right of where copyplate's shaper
+    # puts it: compared pixel for pixel in place, the full stop (less ink where the comma
+    # is not) fitted better.
+    if not Path(SERIF).is_file():
+        pytest.skip(f"{SERIF} is not installed (make setup)")
+    setter = TextSetter([FontFace(Path(SERIF), 0, "FreeSerif", "Bold")], "tr-TR", "ltr")
+    px = 16
+    comma = render_line(setter, "bu hafta Lumen,", px, pad=0, crop=False)
+    stop = render_line(setter, "bu hafta Lumen.", px, pad=0, crop=False)
+    for drawn, mine, theirs in ((comma, comma, stop), (stop, stop, comma)):
+        ink = np.pad((drawn >= 0.5).astype(np.float32), ((0, 0), (0, 2)))
+        cut = int(np.flatnonzero(ink.any(axis=0))[-1]) - 1  # the final mark's columns
+        while ink[:, cut].any():
+            cut -= 1
+        ink[:, cut:] = np.roll(ink[:, cut:], 1, axis=1)
+        ratio = _closer(np.pad(ink, 2 * px), mine, theirs, (2 * px, 2 * px), px, at_end=True)
+        assert ratio is not None and ratio < CLEARLY
+        # and the other mark, judged against the drawn one, loses clearly
+        ratio = _closer(np.pad(ink, 2 * px), theirs, mine, (2 * px, 2 * px), px, at_end=True)
+        assert ratio is not None and ratio > 1 / CLEARLY
+
+
+def test_a_look_alike_at_the_line_end_is_told_from_one_inside_it() -> None:
+    assert _at_end("Lumen.", "Lumen")
+    assert _at_end("Lumen.", "Lumen,")
+    assert _at_end("\u200f٣٠٪\u200f", "\u200f٢٠٪\u200f")
+    assert not _at_end("Lumen.", "Lumon.")
