@@ -79,9 +79,10 @@ CLEARLY = 0.85
 # ... or at most this share when a reading of the recogniser says the expected word there
 # (letters only: measured 0.93-0.95 for a dot-apart letter in its own face at 22-25 px).
 READ_CLEARLY = 0.97
-# ... and at most this share for what the recogniser read there instead: the pixels then
-# overrule the reader (measured on the foreign corpus: <= 0.30 for clean copy in the face
-# that drew it; 0.73 for a comma the reader saw, judged as a full stop in a near face).
+# ... and at most this share for what the recogniser read there instead, in a face that
+# matches less than `SURE_MATCH`: the pixels then overrule the reader (measured on the
+# foreign corpus: <= 0.30 for clean copy; 0.73 for a comma the reader saw, judged as a full
+# stop in a near face; 0.62-0.75 for a mark or notch the reader missed in the right face).
 OVERRULE = 0.5
 # A line with more look-alikes than this (a few hundred characters of digits and marks)
 # gets no opinion from here rather than thousands of renderings.
@@ -653,6 +654,9 @@ def _lookalikes_lose(
         # not vouched for: each rival is a rendering (a manifest may be hostile)
         return False, False
     located = _one_by_one(line, read)
+    # In a face that matches less than surely, the pixels overrule what the reader saw only
+    # by a wide margin (its shapes are not the image's).
+    overrule = CLEARLY if got.score >= SURE_MATCH else OVERRULE
     for other in rivals:
         if setter.assign(other)[1]:
             continue
@@ -661,7 +665,7 @@ def _lookalikes_lose(
         if ratio is None:
             located = located and other not in edits
             continue
-        if ratio < (OVERRULE if other in edits else CLEARLY):
+        if ratio < (overrule if other in edits else CLEARLY):
             continue
         if ratio < READ_CLEARLY and _read_as_expected(line, other, readings):
             continue
