@@ -543,3 +543,10 @@ def decode_answer(answer: Any) -> Image.Image:
 def client_for(settings: GptImage, where: str) -> ImagesClient:
     """One client per process and settings: connections and the slot limit are reused."""
     return ImagesClient(settings, where)
+
+
+# A forked worker must not use the driver's client: its pooled keep-alive connection is the
+# same socket in both processes, and one process then reads the other's answer while the
+# other waits for it until the request times out (a run whose driver made a plate before
+# forking hung for two minutes, one time in four).
+os.register_at_fork(after_in_child=client_for.cache_clear)

@@ -174,3 +174,27 @@ def test_a_key_returned_as_the_error_code_is_not_shown(images_api: Any, status: 
         client(max_retries=1).generate("a plate", "1024x1024")
     assert KEY not in str(e.value) and "SECRET" not in str(e.value)
     assert KEY not in repr(getattr(e.value, "call", None))
+
+
+def test_a_forked_worker_gets_its_own_client(images_api: Any) -> None:
+    # The driver's pooled connection is one socket in both processes after a fork: a worker
+    # that reused the driver's client read the driver's answers, or waited for its own
+    # until the request timed out.
+    import os
+
+    from copyplate.renderers.openai_images import client_for
+
+    parent = client_for(GptImage(), "test")
+    assert client_for(GptImage(), "test") is parent
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child reports whether it got a fresh client, and leaves at once
+        os.close(read)
+        os.write(write, b"1" if client_for(GptImage(), "test") is not parent else b"0")
+        os._exit(0)
+    os.close(write)
+    got = os.read(read, 1)
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert got == b"1"
+    assert client_for(GptImage(), "test") is parent  # the driver keeps its own
