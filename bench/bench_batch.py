@@ -62,7 +62,7 @@ from copyplate.pipeline.directives import Directive
 from copyplate.pipeline.job import PlateSource
 from copyplate.pipeline.plan import Job, plan_jobs
 from copyplate.pipeline.produce import validate
-from copyplate.pipeline.replan import recomposite, rerender
+from copyplate.pipeline.replan import put_layer, rerender
 from copyplate.renderers.plates.base import plate_generator
 from copyplate.renderers.plates.cache import PlateCache
 from copyplate.validators.base import instances
@@ -223,10 +223,7 @@ def retry_cost(
         write_atomic(tmp / "full.png", encode_image(asset.image, "png"))
         full.append(_cpu() - t)
         t = _cpu()
-        before = next(x for x in asset.layers if x.region == rid).rect
-        layer = rerender(lc, job, region, plate, asset.layers, Directive())
-        asset.layers = [layer if x.region == rid else x for x in asset.layers]
-        asset.image = recomposite(asset.image, plate, asset.layers, before.union(layer.rect))
+        put_layer(asset, plate, rerender(lc, job, region, plate, asset.layers, Directive()))
         asset.validation.update(validate(lc, asset, regions={rid}))
         retry.append(_cpu() - t)
     return statistics.median(retry), statistics.median(full)

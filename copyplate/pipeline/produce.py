@@ -17,7 +17,7 @@ from copyplate.pipeline.replan import (
     MAX_ATTEMPTS,
     RegionState,
     next_directive,
-    recomposite,
+    put_layer,
     rerender,
     terminal,
 )
@@ -102,10 +102,7 @@ def produce(
             state.directive = new
             layer = rerender(lc, job, regions[rid], plate, asset.layers, new, copy_backend)
             calls[rid] += layer.meta.get("calls", [])
-            before = next(x for x in asset.layers if x.region == rid).rect
-            asset.layers = [layer if x.region == rid else x for x in asset.layers]
-            # Only the region's box changed, in its layer and in a repainted plate.
-            asset.image = recomposite(asset.image, plate, asset.layers, before.union(layer.rect))
+            put_layer(asset, plate, layer)
             asset.validation.update(validate(lc, asset, regions={rid}))
             still = _failed(asset, asset.validation, rid)
             attempt: dict[str, Any] = {

@@ -36,7 +36,7 @@ from copyplate.findings import Finding
 from copyplate.layouts.geometry import Rect
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.layouts.models import Region, RegionBase
-from copyplate.pipeline.asset import draw_region
+from copyplate.pipeline.asset import RenderedAsset, draw_region
 from copyplate.pipeline.directives import Directive, Ecc
 from copyplate.pipeline.plan import Job
 from copyplate.renderers.copy.base import TYPESET, Layer
@@ -224,3 +224,12 @@ def recomposite(
     out = image.copy()
     out.paste(part.convert("RGB"), (x0, y0))
     return out
+
+
+def put_layer(asset: RenderedAsset, plate: Image.Image, layer: Layer) -> None:
+    """`layer` in place of its region's layer in `asset`, and the image composited anew
+    where that region was or is now (`recomposite`): a retry changes that box alone, in
+    its layer and in a repainted plate."""
+    before = next(x for x in asset.layers if x.region == layer.region).rect
+    asset.layers = [layer if x.region == layer.region else x for x in asset.layers]
+    asset.image = recomposite(asset.image, plate, asset.layers, before.union(layer.rect))

@@ -118,9 +118,8 @@ class FaceMatch:
         )
 
 
-# (weight, width, slant) of each face listed so far, as fontconfig numbers them.
+# (weight, width, slant) of a face, as fontconfig numbers them.
 Traits = tuple[float, float, float]
-_TRAITS: dict[FontFace, Traits] = {}
 _FORMAT = "%{file}\t%{index}\t%{family}\t%{style}\t%{weight}\t%{width}\t%{slant}\n"
 
 
@@ -142,7 +141,6 @@ def _fc_list(*args: str) -> list[tuple[FontFace, Traits]]:
         key = (parts[0], int(parts[1]))
         traits = (_number(parts[4], 80), _number(parts[5], 100), _number(parts[6], 0))
         faces.setdefault(key, (FontFace(Path(parts[0]), key[1], fam, style), traits))
-    _TRAITS.update(faces.values())
     return sorted(faces.values(), key=lambda ft: (str(ft[0].path), ft[0].index))
 
 
@@ -154,15 +152,19 @@ def _number(field: str, default: float) -> float:
         return default
 
 
-@functools.lru_cache(maxsize=256)
 def installed_faces(chars: str) -> tuple[FontFace, ...]:
     """Outline faces that fontconfig says have every one of `chars` (not the locale's
     language: a price in a Hindi banner may be set in a face without Devanagari)."""
+    return tuple(face for face, _ in _listed(chars))
+
+
+@functools.lru_cache(maxsize=256)
+def _listed(chars: str) -> tuple[tuple[FontFace, Traits], ...]:
+    """`installed_faces`, each with its traits."""
     want = sorted({ord(c) for c in chars if not c.isspace() and c not in BIDI_CONTROLS})
     if not want:
         return ()
-    charset = ":charset=" + " ".join(f"{cp:x}" for cp in want)
-    return tuple(face for face, _ in _fc_list(charset))
+    return tuple(_fc_list(":charset=" + " ".join(f"{cp:x}" for cp in want)))
 
 
 @functools.lru_cache(maxsize=1)
@@ -201,21 +203,26 @@ def _own_letters(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _fallbacks(face: FontFace, missing: str) -> tuple[FontFace, ...]:
+def _fallbacks(traits: Traits, missing: str) -> tuple[FontFace, ...]:
     """Up to `FALLBACKS` faces of the sans-serif families (`_sans_families`) that have some
-    of `missing`, nearest to `face` in slant, width and weight, the families in turn (Pango
-    set the Latin of KacstTitle Medium in Noto Sans Medium, chromium in DejaVu Sans)."""
-    weight, width, slant = _TRAITS.get(face, (80.0, 100.0, 0.0))
+    of `missing`, nearest to a face of `traits` in slant, width and weight, the families in
+    turn (Pango set the Latin of KacstTitle Medium in Noto Sans Medium, chromium in DejaVu
+    Sans)."""
+    weight, width, slant = traits
     ranked = [
-        sorted(
-            (f for f, _ in family if len(f.missing(missing)) < len(missing)),
-            key=lambda f: (
-                (t := _TRAITS[f])[2] != slant,
-                abs(t[1] - width),
-                abs(t[0] - weight),
-                f.label,
-            ),
-        )
+        [
+            f
+            for f, _ in sorted(
+                family,
+                key=lambda ft: (
+                    ft[1][2] != slant,
+                    abs(ft[1][1] - width),
+                    abs(ft[1][0] - weight),
+                    ft[0].label,
+                ),
+            )
+            if len(f.missing(missing)) < len(missing)
+        ]
         for family in _sans_families()
     ]
     order = [f for tier in itertools.zip_longest(*ranked) for f in tier if f is not None]
@@ -233,11 +240,11 @@ def candidate_chains(text: str) -> tuple[Chain, ...]:
     if not own:
         return tuple(chains)
     have = set(whole)
-    for face in installed_faces(own):
+    for face, traits in _listed(own):
         if face in have:
             continue
-        missing = "".join(face.missing("".join(dict.fromkeys(c for c in text if not c.isspace()))))
-        rest = _fallbacks(face, missing)
+        missing = "".join(face.missing("".join(c for c in text if not c.isspace())))
+        rest = _fallbacks(traits, missing)
         for first in rest:
             chain = (face, first, *[f for f in rest if f != first])
             if not _setter(chain, "", False).assign(text)[1]:
@@ -512,7 +519,7 @@ def match_installed(
     # letter). What was read instead must not match better in any of the candidates.
     tried = []
     for _, scale, chain, lines in _shortlist(candidate_chains(text), sets, crops, rtl, lang):
-        setter = TextSetter(list(chain), locale, _direction(rtl))
+        setter = _setter(chain, locale, rtl)
         got = [
             _judge(crop, setter, line, scale * _PROBE_PX, other)
             for crop, line, other in zip(crops, lines, rivals, strict=True)
