@@ -77,6 +77,13 @@ TESS_LANG = {
     "id": "ind",
     "fa": "fas",
 }
+# Cost, not verdict (any reading or the alignment passes the copy): where tesseract's plain
+# reading seldom reproduces the copy exactly (Arabic's and Persian's marks and joins,
+# Devanagari's conjuncts, Thai's unspaced words), the alignment is asked before it; in
+# Chinese, Japanese and Korean the locale's model alone reads first, since the combined
+# one (+eng) costs half as much again and passed nothing it did not (foreign corpus).
+ALIGNED_FIRST = frozenset({"ara", "fas", "hin", "tha"})
+SINGLE_FIRST = frozenset({"jpn", "chi_sim", "kor"})
 # Marks that take their place from the text around them in bidi: next to a Latin word or a
 # number inside right-to-left copy, a reader may put them on either side of it.
 NEUTRALS = frozenset(":;,.!?%()\"'-/")
@@ -162,12 +169,7 @@ class Reader:
         layout analysis, which reads Arabic lines the line mode returns empty."""
         if self._tesserocr is None:
             return self._read_cli(image, lang, single_line, raw)
-        t = self._tesserocr
-        psm = self._psm(single_line, raw)
-        key = (lang, int(psm))
-        if key not in self._apis:
-            self._apis[key] = t.PyTessBaseAPI(path=str(self.tessdata), lang=lang, psm=psm)
-        api = self._apis[key]
+        api = self._api(lang, self._psm(single_line, raw))
         api.SetImage(image)
         return str(api.GetUTF8Text())
 
@@ -176,17 +178,35 @@ class Reader:
         (`lstm_choice_mode=1`, for `align`); empty without tesserocr."""
         if self._tesserocr is None:
             return "", ""
-        t = self._tesserocr
-        psm = self._psm(True, raw)
-        key = (f"{lang}/choices", int(psm))
-        if key not in self._apis:
-            api = t.PyTessBaseAPI(path=str(self.tessdata), lang=lang, psm=psm)
-            api.SetVariable("lstm_choice_mode", "1")
-            self._apis[key] = api
-        api = self._apis[key]
+        api = self._api(lang, self._psm(True, raw), choices=True)
         api.SetImage(image)
         api.Recognize()
         return str(api.GetUTF8Text()), str(api.GetHOCRText(0))
+
+    def _api(self, lang: str, psm: Any, choices: bool = False) -> Any:
+        """The API for `lang` in mode `psm`; with `choices`, one that keeps every LSTM
+        timestep's classes (`lstm_choice_mode=1`)."""
+        key = (f"{lang}/choices" if choices else lang, int(psm))
+        api = self._apis.get(key)
+        if api is None:
+            api = self._tesserocr.PyTessBaseAPI(path=str(self.tessdata), lang=lang, psm=psm)
+            if choices:
+                api.SetVariable("lstm_choice_mode", "1")
+            self._apis[key] = api
+        return api
+
+    def warm(self, locale: str) -> None:
+        """Load now the models the copy checks read `locale` with (a pool's worker before
+        its first job), instead of in the middle of the first region that needs each."""
+        if self._tesserocr is None:
+            return
+        langs = self.languages(locale)
+        for lang in langs:
+            for single_line, raw in ((False, False), (True, False), (True, True)):
+                self._api(lang, self._psm(single_line, raw))
+        for raw in (False, True):
+            self._api(langs[-1], self._psm(True, raw), choices=True)
+        self.aligner.tables(langs[-1])
 
     @functools.cached_property
     def aligner(self) -> Aligner:
@@ -201,8 +221,7 @@ class Reader:
             return []
         self.read(image, lang, single_line, raw)
         t = self._tesserocr
-        api = self._apis[(lang, int(self._psm(single_line, raw)))]
-        it = api.GetIterator()
+        it = self._api(lang, self._psm(single_line, raw)).GetIterator()
         out: list[tuple[str, tuple[int, int, int, int]]] = []
         level = t.RIL.SYMBOL
         while it is not None:
@@ -580,6 +599,7 @@ class OcrValidator:
         # readings below then only explain a failure.
         if region.kind == "price" and (priced := self._price(asset, region, want, reference)):
             return [self._pass(region, priced[0], f"reads back exactly; {priced[1]}")]
+        read: list[tuple[tuple[int, int, int], str]] = []
         readings: list[str] = []
         langs = rd.languages(region.locale)
         holders = (False, True) if has_holder(asset, region) else (False,)
@@ -622,13 +642,17 @@ class OcrValidator:
         # back more often than the one with them; after one failed reading the alignment
         # passes most of what is left, at the cost of two or three readings). A price's
         # readings never pass it (`_price` did or did not); they only explain a failure.
-        found = aligned() if price else None
+        aligned_first = price or langs[-1] in ALIGNED_FIRST
+        found = aligned() if aligned_first else None
         if found is None:
-            for k, (reading, how) in enumerate(self._readings(asset, region, want, langs, holders)):
-                readings.append(reading)
+            for k, (at, reading, how) in enumerate(
+                self._readings(asset, region, want, langs, holders)
+            ):
+                read.append((at, reading))
+                readings[:] = [r for _, r in sorted(read)]
                 if says(reading):
                     return [self._pass(region, reading, how)]
-                if k == 0 and not price and (found := aligned()) is not None:
+                if k == 0 and not aligned_first and (found := aligned()) is not None:
                     break
         if found is not None:
             return [found]
@@ -681,30 +705,33 @@ class OcrValidator:
         want: str,
         langs: list[str],
         holders: tuple[bool, ...],
-    ) -> Iterator[tuple[str, str]]:
+    ) -> Iterator[tuple[tuple[int, int, int], str, str]]:
         """Tesseract's readings of the region, each with how it was made, in the order
         they are worth trying: the block, then line by line; with and without a holder's
         edges (without first); at letters of ~40 px, then larger (tesseract is sensitive
-        to scale) with the locale's language only."""
+        to scale) with the locale's language only. Each comes with its place in `langs`'
+        order, which is the same whichever language reads first."""
         rd = reader()
         plan = [(40.0, h) for h in reversed(holders)] + [(60.0, holders[-1])]
-        for scale, holder_free in plan:
+        for stage, (scale, holder_free) in enumerate(plan):
             crops = prepared(asset, region, scale_to=scale, holder_free=holder_free)
             how = " (card or pill edges left out)" if holder_free else ""
             how += f" (letters scaled to {scale:.0f} px)" if scale != 40.0 else ""
             lines = crops[1:] or crops[:1]
-            for lang in langs if scale == 40.0 else langs[:1]:
+            first = langs[::-1] if langs[-1] in SINGLE_FIRST else langs
+            for lang in first if scale == 40.0 else langs[:1]:
+                at = (stage, langs.index(lang))
                 last = rd.read(crops[0], lang, single_line=len(crops) == 1)
-                yield last, "reads back exactly" + how
+                yield (*at, 0), last, "reads back exactly" + how
                 if len(crops) > 1:
                     last = "".join(rd.read(c, lang, single_line=True) for c in lines)
-                    yield last, f"reads back exactly, line by line{how}"
+                    yield (*at, 1), last, f"reads back exactly, line by line{how}"
                 # Without layout analysis tesseract reads Arabic lines its line mode
                 # returns empty, but it also guesses more (a final sigma read as alpha):
                 # only for lines the line mode could not read at all.
                 if len(normalise(last)) < len(want) / 2:
                     last = "".join(rd.read(c, lang, single_line=True, raw=True) for c in lines)
-                    yield last, f"reads back exactly, raw lines{how}"
+                    yield (*at, 2), last, f"reads back exactly, raw lines{how}"
 
     @staticmethod
     def _installed_face(

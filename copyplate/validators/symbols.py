@@ -162,7 +162,8 @@ def _percentile(rows: Glyph, count: NDArray[np.intp], q: float) -> Glyph:
     hi = np.clip(lo + 1, 0, last)
     idx = np.arange(len(rows))
     a, b = rows[idx, lo], rows[idx, hi]
-    diff = b - a
+    with np.errstate(invalid="ignore"):  # a row without ink is all inf, and nan below
+        diff = b - a
     out: Glyph = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
     out[count == 0] = np.nan
     return out
@@ -232,17 +233,22 @@ def drawn_in(digits: list[tuple[str, NDArray[np.bool_]]], sign: str) -> tuple[Fo
             seen[c] = (g, _distance(g))
     if not seen:
         return ()
-    ranked = []
-    for face in installed_faces(sign + "".join(seen)):
-        refs = [_template(face, c) for c in seen]
-        if any(r is None for r in refs):
-            continue
-        ink = np.stack([r[0] > 0 for r in refs if r is not None])
-        dist = np.stack([r[1] for r in refs if r is not None])
-        far = [
-            float(_score(g, dg, ink[k : k + 1], dist[k : k + 1])[0])
-            for k, (g, dg) in enumerate(seen.values())
-        ]
-        ranked.append((sum(far) / len(far), str(face.path), face.index, face))
+    faces = [
+        face
+        for face in installed_faces(sign + "".join(seen))
+        if all(_template(face, c) is not None for c in seen)
+    ]
+    if not faces:
+        return ()
+    # Each digit scored against its template in every face at once (row by row the same
+    # arithmetic as one face at a time: a face costs a row, not a call).
+    far = np.zeros(len(faces))
+    for c, (g, dg) in seen.items():
+        refs = [t for face in faces if (t := _template(face, c)) is not None]
+        far += _score(g, dg, np.stack([r[0] > 0 for r in refs]), np.stack([r[1] for r in refs]))
+    ranked = [
+        (float(v) / len(seen), str(face.path), face.index, face)
+        for v, face in zip(far.tolist(), faces, strict=True)
+    ]
     ranked.sort(key=lambda r: r[:3])
     return tuple(r[3] for r in ranked[:DRAWN_IN])

@@ -91,3 +91,38 @@ def test_generated_copy_is_read_even_in_a_named_font(
     assert f["passed"], f["message"]
     assert f.get("extra", {}).get("second_opinion") != "rendered-reference"
     assert readings["read"] >= 1
+
+
+def test_a_warmed_reader_loads_no_model_while_it_checks(manifest: Path) -> None:
+    """`Reader.warm` (a pool's worker before its first job) makes every engine a region of
+    its locale is read with, failing or not: the region's time is then its own."""
+    rd = ocr.reader()
+    rd.warm("de-DE")
+    made = dict(rd._apis)
+    assert len(made) >= 4
+    f = _ocr(manifest, lambda r: r.update(text="Frühlings-Sale: bis zu 50 % Rabatt"))
+    assert not f["passed"]  # every reading and the alignment were tried
+    assert rd._apis == made
+
+
+def test_the_readings_do_not_depend_on_which_language_reads_first(
+    monkeypatch: pytest.MonkeyPatch, manifest: Path
+) -> None:
+    """Chinese, Japanese and Korean copy is read with the locale's model before the
+    combined one (cost only): the same readings are made, each keyed by its place in
+    `languages` order, which is the order a failure reports them in."""
+    from copyplate.validators.manifest import load_asset
+
+    asset = load_asset(manifest)
+    region = asset.regions[0]
+    langs = ocr.reader().languages(region.locale)
+
+    def readings() -> list[tuple[tuple[int, int, int], str, str]]:
+        return list(ocr.OcrValidator._readings(asset, region, "x" * 99, langs, (False,)))
+
+    before = readings()
+    monkeypatch.setattr(ocr, "SINGLE_FIRST", frozenset({langs[-1]}))
+    after = readings()
+    assert [at for at, _, _ in before] == sorted(at for at, _, _ in before)
+    assert after[0][0] == (0, 1, 0)  # the locale's model alone read first
+    assert sorted(after) == before

@@ -169,3 +169,31 @@ def test_chamfer_score_is_numpys_nan_statistics_to_the_bit() -> None:
                 + np.nanpercentile(ba, 95, axis=1)
             ) / 4
         assert np.array_equal(symbols._score(g, dg, ink, dist), want, equal_nan=True)
+
+
+def test_drawn_in_ranks_the_faces_as_scoring_them_one_at_a_time_does() -> None:
+    """`drawn_in` scores every face's digits in one array: the faces it returns, and their
+    order, must be those of scoring each face on its own."""
+    from copyplate.validators.fontmatch import installed_faces
+
+    digits = [(c, _ink(DEJAVU, c)) for c in "2490"]
+    seen = {}
+    for c, m in digits:
+        if c not in seen and (g := symbols.normalised(m)) is not None:
+            seen[c] = (g, symbols._distance(g))
+    ranked = []
+    for face in installed_faces("€" + "".join(seen)):
+        refs = [symbols._template(face, c) for c in seen]
+        if any(r is None for r in refs):
+            continue
+        far = [
+            float(symbols._score(g, dg, r[0][None] > 0, r[1][None])[0])
+            for (g, dg), r in zip(seen.values(), refs, strict=True)
+            if r is not None
+        ]
+        ranked.append((sum(far) / len(far), str(face.path), face.index))
+    ranked.sort()
+    got = symbols.drawn_in(digits, "€")
+    assert len(ranked) > symbols.DRAWN_IN
+    assert [(str(f.path), f.index) for f in got] == [r[1:] for r in ranked[: symbols.DRAWN_IN]]
+    assert Path(DEJAVU) == got[0].path  # the digits' own face is nearest
