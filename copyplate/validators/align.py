@@ -199,13 +199,16 @@ def _ctc_path(logp: NDArray[np.float64], ident: list[object]) -> list[int]:
     vit = np.full(n_states, -np.inf)
     vit[:2] = emit[0, :2]
     back = np.zeros((t_len, n_states), dtype=np.int8)
-    ninf1, ninf2 = np.array([-np.inf]), np.array([-np.inf, -np.inf])
+    # rows: stay, come from the state before, skip a blank (where allowed); the cells no
+    # state comes from stay -inf
+    came = np.full((3, n_states), -np.inf)
+    hop, cols = np.flatnonzero(skip), np.arange(n_states)
     for t in range(1, t_len):
-        v1 = np.concatenate([ninf1, vit[:-1]])
-        v2 = np.where(skip, np.concatenate([ninf2, vit[:-2]]), -np.inf)
-        stack = np.stack([vit, v1, v2])
-        back[t] = np.argmax(stack, axis=0)
-        vit = stack.max(axis=0) + emit[t]
+        came[0] = vit
+        came[1, 1:] = vit[:-1]
+        came[2, hop] = vit[hop - 2]
+        back[t] = best = came.argmax(axis=0)
+        vit = came[best, cols] + emit[t]
     ends = [n_states - 1, n_states - 2] if n_states > 1 else [0]
     s = max(ends, key=lambda e: vit[e])
     path = [s]

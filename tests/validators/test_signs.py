@@ -168,7 +168,8 @@ def test_chamfer_score_is_numpys_nan_statistics_to_the_bit() -> None:
                 + np.percentile(ab, 95, axis=1)
                 + np.nanpercentile(ba, 95, axis=1)
             ) / 4
-        assert np.array_equal(symbols._score(g, dg, ink, dist), want, equal_nan=True)
+        got = symbols._score(g, dg, symbols.Stack.of(ink, dist))
+        assert np.array_equal(got, want, equal_nan=True)
 
 
 def test_drawn_in_ranks_the_faces_as_scoring_them_one_at_a_time_does() -> None:
@@ -187,7 +188,7 @@ def test_drawn_in_ranks_the_faces_as_scoring_them_one_at_a_time_does() -> None:
         if any(r is None for r in refs):
             continue
         far = [
-            float(symbols._score(g, dg, r[0][None] > 0, r[1][None])[0])
+            float(symbols._score(g, dg, symbols.Stack.of(r[0][None] > 0, r[1][None]))[0])
             for (g, dg), r in zip(seen.values(), refs, strict=True)
             if r is not None
         ]
