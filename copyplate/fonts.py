@@ -84,6 +84,21 @@ def coverage(path: Path, index: int = 0) -> frozenset[int]:
     return points
 
 
+def files_identity(paths: Iterable[Path]) -> str:
+    """A hash of font files' identities (path, size, mtime): part of the key of what is
+    kept from typesetting between runs, so that a font installed, removed or changed
+    makes it stale."""
+    h = hashlib.sha256()
+    for path in sorted(set(paths)):
+        try:
+            st = path.stat()
+            ident = f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n"
+        except OSError:
+            ident = f"{path}\0-\n"
+        h.update(ident.encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
 def _coverage_memo(path: Path, index: int) -> Path | None:
     try:
         st = path.stat()

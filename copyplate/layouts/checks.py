@@ -452,7 +452,9 @@ def qr_problem(payload: str, ecc: str) -> str | None:
         return None  # `run` reports the missing capability itself
     segno = require("segno")
     try:
-        segno.make_qr(payload, error=ecc.lower(), boost_error=False)
+        # One fixed mask: the version (what overflows) does not depend on it, and trying
+        # all eight for a code nobody draws here is most of the time.
+        segno.make_qr(payload, error=ecc.lower(), boost_error=False, mask=0)
     except segno.DataOverflowError:
         return (
             f"payload of {len(payload):,} characters does not fit a QR code at error level "

@@ -6,6 +6,7 @@ ray_executor.py) decides where the jobs run."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -15,6 +16,7 @@ from typing import Any
 
 from copyplate.errors import InputError
 from copyplate.fileio import is_temp_name
+from copyplate.fonts import FontIndex, files_identity
 from copyplate.layouts.derive import derive_sizes
 from copyplate.layouts.loader import LoadedCampaign
 from copyplate.pipeline.executors import BatchSpec, Executor, ProcessExecutor
@@ -65,6 +67,7 @@ def _written_folders(lc: LoadedCampaign, out: Path, cache: PlateCache) -> list[P
     folders = [out, out / THUMBS, *(out / s.name for s in lc.campaign.sizes)]
     if cache.root.is_dir():
         folders += [d for d in cache.root.iterdir() if d.is_dir() and len(d.name) == 2]
+        folders.append(cache.plans_folder())
     return folders
 
 
@@ -116,19 +119,53 @@ def prepare_out(out: Path) -> None:
 
 
 def _harmony(
-    lc: LoadedCampaign, jobs: list[Job], ledger: Ledger, resume: bool, workers: int
+    lc: LoadedCampaign,
+    jobs: list[Job],
+    ledger: Ledger,
+    cache: PlateCache,
+    resume: bool,
+    workers: int,
 ) -> HarmonyPlan:
     """Harmony is planned here, before any asset, over every locale of the sizes run. It
     sets every locale's copy once per size (seconds), and the ledger hashes need it before
     they can say a job is done: the ledger keeps the plan by its inputs' hash, so a rerun
-    with nothing to do sets no copy at all."""
+    with nothing to do sets no copy at all. It is kept beside the plates too, under the
+    fonts' identity as well, so a run of the same inputs into another folder sets none."""
     sizes, variants = sorted({j.size for j in jobs}), sorted({j.variant for j in jobs})
     key = f"harmony[{HarmonyPlan.shape()}]:{plan_hash(lc, sizes, variants)}"
     if resume and (known := ledger.memo(key)) is not None:
         return HarmonyPlan.from_json(known)
-    harmony = plan_harmony(lc, sizes, variants, workers)
+    shared = f"{key}:{files_identity([*FontIndex.system().files, *_font_files(lc)])}"
+    harmony = _kept_plan(cache.plan(shared)) if resume else None
+    if harmony is None:
+        harmony = plan_harmony(lc, sizes, variants, workers)
+        cache.keep_plan(shared, harmony.as_json())
     ledger.remember(key, harmony.as_json())
     return harmony
+
+
+def _font_files(lc: LoadedCampaign) -> list[Path]:
+    """The font files inside the campaign folder that its font chains name."""
+    return [
+        lc.root / ref.file
+        for chains in lc.campaign.brand.fonts.values()
+        for chain in chains.values()
+        for ref in chain
+        if ref.file is not None
+    ]
+
+
+def _kept_plan(data: Any) -> HarmonyPlan | None:
+    """A plan kept beside the plates, or None when it is not one (a damaged file is
+    planned again, as a damaged plate is made again)."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        plan = HarmonyPlan.from_json(data)
+    except (KeyError, TypeError, ValueError):
+        return None
+    # exactly a plan's fields, nothing dropped or added
+    return plan if json.loads(json.dumps(plan.as_json())) == data else None
 
 
 @dataclass
@@ -196,7 +233,7 @@ class Batch:
         try:
             # The plan is measured in as many processes as the batch's own workers.
             workers = self.executor.workers if isinstance(self.executor, ProcessExecutor) else 1
-            harmony = _harmony(lc, jobs, ledger, resume, workers)
+            harmony = _harmony(lc, jobs, ledger, cache, resume, workers)
         except BaseException:
             ledger.close()
             raise

@@ -167,3 +167,57 @@ def test_the_plan_is_kept_in_the_ledger_and_a_rerun_uses_it(tmp_path: Path) -> N
     assert manifest_px(out, "s/zh-CN") == before - 4
     _, fresh = run_batch(lc, out, plate_backend="gradient", options=opts, resume=False)
     assert not any(r.reused for r in fresh) and manifest_px(out, "s/zh-CN") == before
+
+
+def test_a_run_into_another_folder_takes_the_plan_kept_beside_the_plates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15's warm run (plate cache warm, a new output folder) sets no copy to plan
+    harmony: the plan is kept beside the plates under its inputs' and the fonts' identity.
+    A damaged kept plan is planned again, and so is one after --fresh."""
+    import copyplate.pipeline.run as run_module
+    from copyplate.renderers.plates.cache import PlateCache
+
+    planned: list[int] = []
+    real = run_module.plan_harmony
+
+    def counted(*a: Any, **k: Any) -> HarmonyPlan:
+        planned.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(run_module, "plan_harmony", counted)
+    lc = harmony_campaign(tmp_path / "c")
+    opts = RunOptions(validate=False)
+
+    def run(out: str, resume: bool = True) -> dict[str, int]:
+        cache = PlateCache(tmp_path / "plates")
+        run_batch(
+            lc,
+            tmp_path / out,
+            plate_backend="gradient",
+            options=opts,
+            plate_cache=cache,
+            resume=resume,
+        )
+        return {loc: manifest_px(tmp_path / out, f"s/{loc}") for loc in COPY}
+
+    first = run("a")
+    assert len(planned) == 1
+    (kept,) = (tmp_path / "plates" / "plans").iterdir()
+    assert run("b") == first and len(planned) == 1
+    kept.write_text('{"key": "', encoding="utf-8")
+    assert run("c") == first and len(planned) == 2
+    assert run("d", resume=False) == first and len(planned) == 3
+
+
+def test_the_fonts_identity_changes_with_a_font_file(tmp_path: Path) -> None:
+    from copyplate.fonts import files_identity
+
+    font = tmp_path / "Brand.ttf"
+    font.write_bytes(b"\0" * 64)
+    before = files_identity([font])
+    assert files_identity([font, font]) == before
+    font.write_bytes(b"\0" * 65)
+    assert files_identity([font]) != before
+    font.unlink()
+    assert files_identity([font]) != before

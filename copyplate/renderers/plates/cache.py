@@ -3,6 +3,8 @@ of the same campaign makes none."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -76,3 +78,24 @@ class PlateCache:
         except (OSError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}
+
+    def plan(self, key: str) -> Any:
+        """A batch-wide plan (JSON data) kept under `key` by `keep_plan`, or None."""
+        try:
+            kept = json.loads(self._plan_path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return kept.get("plan") if isinstance(kept, dict) and kept.get("key") == key else None
+
+    def keep_plan(self, key: str, plan: Any) -> None:
+        """Keep a plan beside the plates for the next run of the same inputs into another
+        output folder. Like a plate it only saves time: an unwritable folder is no error."""
+        data = json.dumps({"key": key, "plan": plan}, sort_keys=True, ensure_ascii=False)
+        with contextlib.suppress(OSError):
+            write_atomic(self._plan_path(key), data.encode("utf-8"))
+
+    def plans_folder(self) -> Path:
+        return self.root / "plans"
+
+    def _plan_path(self, key: str) -> Path:
+        return self.plans_folder() / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()}.json"
