@@ -599,8 +599,7 @@ class OcrValidator:
         # readings below then only explain a failure.
         if region.kind == "price" and (priced := self._price(asset, region, want, reference)):
             return [self._pass(region, priced[0], f"reads back exactly; {priced[1]}")]
-        read: list[tuple[tuple[int, int, int], str]] = []
-        readings: list[str] = []
+        read: list[tuple[tuple[int, int, int], str]] = []  # each with its place in `langs` order
         langs = rd.languages(region.locale)
         holders = (False, True) if has_holder(asset, region) else (False,)
         price = region.kind == "price"
@@ -632,7 +631,10 @@ class OcrValidator:
                         region,
                         score.reading,
                         score.describe(),
-                        extra={"second_opinion": "alignment", "readings": list(readings)},
+                        extra={
+                            "second_opinion": "alignment",
+                            "readings": [r for _, r in sorted(read)],
+                        },
                     )
             return None
 
@@ -649,13 +651,13 @@ class OcrValidator:
                 self._readings(asset, region, want, langs, holders)
             ):
                 read.append((at, reading))
-                readings[:] = [r for _, r in sorted(read)]
                 if says(reading):
                     return [self._pass(region, reading, how)]
                 if k == 0 and not aligned_first and (found := aligned()) is not None:
                     break
         if found is not None:
             return [found]
+        readings = [r for _, r in sorted(read)]
         best = max(
             readings, key=lambda r: difflib.SequenceMatcher(None, normalise(r), want).ratio()
         )
