@@ -49,7 +49,10 @@ def require_raqm() -> None:
         raise MissingCapability(msg)
 
 
-@functools.lru_cache(maxsize=512)
+# Each entry is a FreeType face of its own (a CJK face's tables are megabytes): 512 of
+# them grew a worker from ~500 to ~800 MiB over 400 assets of many locales; 64 held it at
+# ~450 MiB with the same per-asset time (bench_batch.py --scale 400, side by side).
+@functools.lru_cache(maxsize=64)
 def load_font(face: FontFace, size: int) -> ImageFont.FreeTypeFont:
     require_raqm()
     return ImageFont.truetype(
