@@ -715,12 +715,12 @@ class OcrValidator:
         order, which is the same whichever language reads first."""
         rd = reader()
         plan = [(40.0, h) for h in reversed(holders)] + [(60.0, holders[-1])]
+        first = langs[::-1] if langs[-1] in SINGLE_FIRST else langs
         for stage, (scale, holder_free) in enumerate(plan):
             crops = prepared(asset, region, scale_to=scale, holder_free=holder_free)
             how = " (card or pill edges left out)" if holder_free else ""
             how += f" (letters scaled to {scale:.0f} px)" if scale != 40.0 else ""
             lines = crops[1:] or crops[:1]
-            first = langs[::-1] if langs[-1] in SINGLE_FIRST else langs
             for lang in first if scale == 40.0 else langs[:1]:
                 at = (stage, langs.index(lang))
                 last = rd.read(crops[0], lang, single_line=len(crops) == 1)

@@ -144,6 +144,13 @@ class Stack:
             flat.sum(axis=1),
         )
 
+    @staticmethod
+    def of_templates(templates: list[tuple[Glyph, Glyph]]) -> Stack:
+        """The stack of `templates` (each a glyph and its distance map)."""
+        return Stack.of(
+            np.stack([g > 0 for g, _ in templates]), np.stack([d for _, d in templates])
+        )
+
 
 @functools.lru_cache(maxsize=64)
 def _stacked(faces: tuple[FontFace, ...] = ()) -> tuple[list[str], Stack]:
@@ -152,9 +159,7 @@ def _stacked(faces: tuple[FontFace, ...] = ()) -> tuple[list[str], Stack]:
     pairs = [(c, t) for c, refs in templates().items() for t in refs]
     pairs += [(c, t) for face in faces for c, t in _face_templates(face).items()]
     names = [c for c, _ in pairs]
-    return names, Stack.of(
-        np.stack([g > 0 for _, (g, _) in pairs]), np.stack([d for _, (_, d) in pairs])
-    )
+    return names, Stack.of_templates([t for _, t in pairs])
 
 
 def _score(g: Glyph, dg: Glyph, t: Stack) -> NDArray[np.float64]:
@@ -286,9 +291,7 @@ def drawn_in(digits: list[tuple[str, NDArray[np.bool_]]], sign: str) -> tuple[Fo
     far = np.zeros(len(faces))
     for c, (g, dg) in seen.items():
         refs = [t for face in faces if (t := _template(face, c)) is not None]
-        far += _score(
-            g, dg, Stack.of(np.stack([r[0] > 0 for r in refs]), np.stack([r[1] for r in refs]))
-        )
+        far += _score(g, dg, Stack.of_templates(refs))
     ranked = [
         (float(v) / len(seen), str(face.path), face.index, face)
         for v, face in zip(far.tolist(), faces, strict=True)
