@@ -13,14 +13,19 @@ from copyplate.validators.imaging import glyph_coverage, glyph_mask
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
 
-def _numpy_mask(rgb: np.ndarray, color: str) -> np.ndarray:
-    """The mask as first written, in plain numpy."""
-    ink = np.array(parse_hex(color)[:3], dtype=np.float32)
+def _numpy_background(rgb: np.ndarray, ink: np.ndarray) -> np.ndarray:
     px = rgb.reshape(-1, 3).astype(np.float32)
     far = px[((px - ink) ** 2).sum(axis=1) > 80.0**2]
     if len(far) > 20_000:
         far = far[:: len(far) // 20_000]
-    bg = np.median(far, axis=0) if len(far) else 255.0 - ink
+    return np.median(far, axis=0) if len(far) else 255.0 - ink
+
+
+def _numpy_mask(rgb: np.ndarray, color: str) -> np.ndarray:
+    """The mask as first written, in plain numpy."""
+    ink = np.array(parse_hex(color)[:3], dtype=np.float32)
+    px = rgb.reshape(-1, 3).astype(np.float32)
+    bg = _numpy_background(rgb, ink)
     d_ink = ((px - ink) ** 2).sum(axis=1)
     d_bg = ((px - bg) ** 2).sum(axis=1)
     gap = float(np.linalg.norm(ink - bg))
@@ -47,3 +52,9 @@ def test_glyph_mask_is_numpys_to_the_pixel(seed: int) -> None:
     assert np.array_equal(glyph_mask(big[5 : 5 + h, 5 : 5 + w], colour), want)
     cov = glyph_coverage(rgb, colour)
     assert cov.shape == rgb.shape[:2] and 0.0 <= float(cov.min()) <= float(cov.max()) <= 1.0
+    # OpenCV's projection (no BLAS threads) is numpy's `@` to float32 rounding
+    ink = np.array(parse_hex(colour)[:3], dtype=np.float32)
+    bg = _numpy_background(rgb, ink)
+    span = ink - bg
+    t = ((rgb.reshape(-1, 3).astype(np.float32) - bg) @ span) / float(span @ span)
+    np.testing.assert_allclose(cov, np.clip(t, 0, 1).reshape(rgb.shape[:2]), atol=1e-6)
