@@ -59,7 +59,7 @@ from copyplate.pipeline.asset import (
     render_copy,
 )
 from copyplate.pipeline.directives import Directive
-from copyplate.pipeline.job import PlateSource
+from copyplate.pipeline.job import PlateSource, worker_threads
 from copyplate.pipeline.plan import Job, plan_jobs
 from copyplate.pipeline.produce import validate
 from copyplate.pipeline.replan import put_layer, rerender
@@ -311,6 +311,8 @@ def main() -> None:
                 f"{n / est:5.2f} assets/s;  speed-up: cold {est / cold:.1f}x, "
                 f"warm {est / warm:.1f}x"
             )
+        # The stages and the retry are timed in this process, set up as a pool worker is.
+        worker_threads()
         lc = load_campaign(CAMPAIGN, per_job_coverage=True)
         if args.profile_assets > 0:
             split = stages(lc, plates, args.profile_assets, tmp)

@@ -49,10 +49,12 @@ def require_raqm() -> None:
         raise MissingCapability(msg)
 
 
-# Each entry is a FreeType face of its own (a CJK face's tables are megabytes): 512 of
-# them grew a worker from ~500 to ~800 MiB over 400 assets of many locales; 64 held it at
-# ~450 MiB with the same per-asset time (bench_batch.py --scale 400, side by side).
-@functools.lru_cache(maxsize=64)
+# Each entry is a FreeType face of its own (a CJK face and its shaping tables: ~2.6 MB),
+# and jobs come size by size, so faces are reused within an asset (fitting, drawing, the
+# reference rendering), seldom across assets. Over 400 assets of 40 locales in one process
+# the peak was 488 MiB with 64 faces, 392 with 16, 369 with 8; the warm 51-asset batch's
+# largest process 361 -> 269 MiB with 16, the same CPU (medians of 5, side by side).
+@functools.lru_cache(maxsize=16)
 def load_font(face: FontFace, size: int) -> ImageFont.FreeTypeFont:
     require_raqm()
     return ImageFont.truetype(

@@ -99,7 +99,7 @@ def draw_region(
         job.locale,
         lc.size(job.size),
         job.variant,
-        backdrop=below.convert("RGB"),
+        backdrop=below,
         font_shift=d.relax.font_shift,
         prompt_relax=d.relax.prompt_relax,
     )

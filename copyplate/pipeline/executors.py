@@ -17,7 +17,7 @@ from typing import ClassVar, Protocol
 
 from copyplate.layouts.derive import derive_sizes
 from copyplate.layouts.loader import LoadedCampaign, load_campaign
-from copyplate.pipeline.job import AssetResult, PlateSource, RunOptions, run_job
+from copyplate.pipeline.job import AssetResult, PlateSource, RunOptions, run_job, worker_threads
 from copyplate.pipeline.plan import Job
 from copyplate.renderers.plates.base import plate_generator
 from copyplate.renderers.plates.cache import PlateCache
@@ -92,6 +92,8 @@ def _init_worker(spec: BatchSpec, loaded: LoadedCampaign | None) -> None:
     # Ctrl-C reaches every process of the terminal's group; only the driver handles it
     # (it stops the pool). A worker that took it would print its own traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if loaded is None:  # spawned: a fresh OpenCV (a forked one is set by the driver)
+        worker_threads()
     lc = loaded
     if lc is None:
         lc = load_campaign(spec.campaign, spec.display, per_job_coverage=True)
@@ -136,6 +138,10 @@ class ProcessExecutor:
         # shaped lines included) in memory, so it is not checked again in every worker;
         # where processes are spawned, each loads it from the file.
         forked = mp.get_start_method() == "fork"
+        if forked:
+            # Before the fork: a forked child that reconfigures the pool it inherited
+            # waits for pool threads that did not survive the fork, for ever.
+            worker_threads()
         pool = ProcessPoolExecutor(
             self.workers, initializer=_init_worker, initargs=(spec, lc if forked else None)
         )

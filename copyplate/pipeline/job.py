@@ -151,6 +151,19 @@ class PlateSource:
         return self._plates[key], info
 
 
+def worker_threads() -> None:
+    """A worker process runs OpenCV on one thread. The batch runs a worker per core; in a
+    process of its own OpenCV's pool (a thread per core) spent 15-25% more CPU on the
+    validators' crops for at most a quarter less wall time, CPU the other workers lack. A
+    worker forked after the driver had used OpenCV was single-threaded by accident (the
+    pool does not survive a fork); one forked before, spawned, or on Ray was not. Called
+    in a fresh worker, or in the driver before it forks: a forked child that reconfigured
+    the pool it inherited hung (two of two pytest workers, once)."""
+    import cv2  # loaded by the validators anyway; imported here, not by the driver's no-op
+
+    cv2.setNumThreads(1)
+
+
 def run_job(
     lc: LoadedCampaign, job: Job, plates: PlateSource, out: Path, options: RunOptions
 ) -> AssetResult:

@@ -23,7 +23,7 @@ from copyplate.layouts.derive import derive_sizes
 from copyplate.layouts.loader import LoadedCampaign, load_campaign
 from copyplate.limits import RAY_CONNECT_TIMEOUT_S
 from copyplate.pipeline.executors import BatchSpec, Finish
-from copyplate.pipeline.job import AssetResult, PlateSource, run_job, take_calls
+from copyplate.pipeline.job import AssetResult, PlateSource, run_job, take_calls, worker_threads
 from copyplate.pipeline.plan import Job
 from copyplate.pngfile import encode_png
 from copyplate.renderers.plates.base import PlateRequest, calm_under, plate_generator
@@ -52,6 +52,7 @@ def copy_task(spec: BatchSpec, job: Job, plate: tuple[bytes, dict[str, Any]]) ->
     """Ray task body: render, validate, retry and write one asset over a given plate."""
     key = str(spec.campaign)
     if key not in _CAMPAIGNS:  # once per worker process
+        worker_threads()
         loaded = load_campaign(spec.campaign, spec.display, per_job_coverage=True)
         # The driver's derived sizes (--sizes 728x90) are not in the file: derive them alike.
         _CAMPAIGNS[key] = derive_sizes(loaded, spec.options.derived)[0]

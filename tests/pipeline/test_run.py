@@ -223,3 +223,26 @@ def test_plate_source_keeps_a_few_decoded_plates(tmp_path: Path) -> None:
     finally:
         jobmod.PLATES_KEPT = old
     assert cache.misses == made  # every plate after the first round came from the cache
+
+
+def test_pool_workers_run_opencv_on_one_thread(tmp_path: Path) -> None:
+    """A worker per core, each with OpenCV's pool of a thread per core, spends CPU the
+    other workers lack. Spawned workers (a fresh OpenCV, as on Ray or without fork) show
+    it: OpenCV alone would use every core; the pool's initializer makes it one."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    import cv2
+
+    from copyplate.pipeline.executors import BatchSpec, _init_worker
+    from copyplate.pipeline.job import RunOptions
+
+    lc = small(tmp_path)
+    spec = BatchSpec(lc.path, str(lc.path), "gradient", None, tmp_path / "out", RunOptions())
+    ctx = mp.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=ctx) as bare:
+        threads = bare.submit(cv2.getNumThreads).result()
+    assert threads > 1 or (os.cpu_count() or 1) == 1
+    init = (spec, None)
+    with ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker, initargs=init) as pool:
+        assert pool.submit(cv2.getNumThreads).result() == 1

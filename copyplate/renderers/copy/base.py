@@ -23,8 +23,9 @@ class RenderContext:
     locale: str
     size: OutputSize
     variant: str = "default"
-    # The composite beneath this region (plate plus lower layers), RGB, full canvas. Used to
-    # choose a contrast aid; renderers never draw on it.
+    # The composite beneath this region (plate plus lower layers), full canvas, opaque RGB
+    # or RGBA (the canvas itself: converting it whole for every region cost more than the
+    # crops a renderer reads). Used to choose a contrast aid; renderers never draw on it.
     backdrop: Image.Image | None = None
     # What a retry relaxes that a Region cannot hold (the rest arrives in the Region itself):
     # start the font chain this many faces later; how relaxed a hosted model's prompt is.
