@@ -25,15 +25,18 @@ def text_rect(asset: AssetView, region: RegionSpec, pad: int = 0) -> Rect:
     return Rect(x0, y0, max(0, x1 - x0), max(0, y1 - y0))
 
 
-def glyph_coverage(rgb: NDArray[np.uint8], color: str | None) -> NDArray[np.float32]:
+def glyph_coverage(
+    rgb: NDArray[np.uint8], color: str | None, d_ink: NDArray[np.float32] | None = None
+) -> NDArray[np.float32]:
     """How much of each pixel is glyph, 0..1: the pixel's position between the background
     and the ink colour. Thin antialiased strokes keep their partial coverage, where a
-    threshold would drop them in one rendering and keep them in another."""
+    threshold would drop them in one rendering and keep them in another. `d_ink`: the
+    pixels' squared distances to `color`, flat, when already known."""
     if rgb.size == 0:
         return np.zeros(rgb.shape[:2], dtype=np.float32)
     if color:
         ink = np.array(parse_hex(color)[:3], dtype=np.float32)
-        bg = _background(rgb, ink, _sq_distance(rgb, ink))
+        bg = _background(rgb, ink, _sq_distance(rgb, ink) if d_ink is None else d_ink)
     else:
         mask = glyph_mask(rgb, None).reshape(-1)
         if mask.all() or not mask.any():
@@ -78,7 +81,9 @@ def _background(
     return sample
 
 
-def glyph_mask(rgb: NDArray[np.uint8], color: str | None) -> Mask:
+def glyph_mask(
+    rgb: NDArray[np.uint8], color: str | None, d_ink: NDArray[np.float32] | None = None
+) -> Mask:
     """Pixels that belong to the glyphs.
 
     With the text colour known (our manifests record it) a pixel is ink when it is much
@@ -89,7 +94,7 @@ def glyph_mask(rgb: NDArray[np.uint8], color: str | None) -> Mask:
         return np.zeros(rgb.shape[:2], dtype=bool)
     if color:
         ink = np.array(parse_hex(color)[:3], dtype=np.float32)
-        d_ink = _sq_distance(rgb, ink)
+        d_ink = _sq_distance(rgb, ink) if d_ink is None else d_ink
         bg = _background(rgb, ink, d_ink)
         d_bg = _sq_distance(rgb, bg)
         gap = float(np.linalg.norm(ink - bg))
@@ -108,12 +113,42 @@ def region_mask(asset: AssetView, region: RegionSpec, rect: Rect | None = None) 
     box = region.box
     key = ("glyph_mask", region.id)
     if key not in asset.cache:
-        asset.cache[key] = glyph_mask(asset.crop(box), region.m.color)
+        asset.cache[key] = glyph_mask(asset.crop(box), region.m.color, _ink_distance(asset, region))
     mask: Mask = asset.cache[key]
     if rect is None:
         return mask
     x0, y0 = max(0, rect.x - box.x), max(0, rect.y - box.y)
     return mask[y0 : y0 + rect.h, x0 : x0 + rect.w]
+
+
+def region_coverage(asset: AssetView, region: RegionSpec, rect: Rect) -> NDArray[np.float32]:
+    """`glyph_coverage` of `rect` (inside the region's box), from the distances to the ink
+    the region's mask measured: the same values, measured once."""
+    rgb = asset.crop(rect)
+    d_box = _ink_distance(asset, region)
+    if d_box is None or rgb.size == 0:
+        return glyph_coverage(rgb, region.m.color)
+    box = region.box
+    bh, bw = asset.crop(box).shape[:2]
+    x0, y0 = max(0, rect.x) - max(0, box.x), max(0, rect.y) - max(0, box.y)
+    h, w = rgb.shape[:2]
+    d = d_box.reshape(bh, bw)[y0 : y0 + h, x0 : x0 + w]
+    if d.shape != (h, w) or min(x0, y0) < 0:  # not inside the box: measure it alone
+        return glyph_coverage(rgb, region.m.color)
+    return glyph_coverage(rgb, region.m.color, d.reshape(-1))
+
+
+def _ink_distance(asset: AssetView, region: RegionSpec) -> NDArray[np.float32] | None:
+    """Squared distances of the box's pixels to the copy's colour (flat), once per asset;
+    None when the manifest names no colour."""
+    if not region.m.color:
+        return None
+    key = ("ink_distance", region.id)
+    if key not in asset.cache:
+        ink = np.array(parse_hex(region.m.color)[:3], dtype=np.float32)
+        asset.cache[key] = _sq_distance(asset.crop(region.box), ink)
+    d: NDArray[np.float32] = asset.cache[key]
+    return d
 
 
 def ring(mask: Mask, inner: int, outer: int) -> Mask:

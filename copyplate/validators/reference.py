@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw
 from copyplate.fonts import FontFace, FontIndex
 from copyplate.textlayout import BIDI_CONTROLS, TextSetter, load_font
 from copyplate.validators.base import AssetView, RegionSpec
-from copyplate.validators.imaging import Mask, glyph_coverage, text_rect
+from copyplate.validators.imaging import Mask, region_coverage, text_rect
 
 # Default chains per script when a manifest names no fonts (assets made elsewhere).
 DEFAULT_FAMILIES = {
@@ -298,7 +298,7 @@ def compare(
     if not isinstance(px, int):
         return None
     rect = text_rect(asset, region, pad=max(4, px // 2))
-    actual = glyph_coverage(asset.crop(rect), region.m.color)
+    actual = region_coverage(asset, region, rect)
     if setter is None:
         faces = faces_for(region)
         if not faces:

@@ -21,7 +21,7 @@ from copyplate.fonts import FontFace
 from copyplate.textlayout import BIDI_CONTROLS, TextSetter
 from copyplate.validators.align import visual
 from copyplate.validators.base import COPY_KINDS, AssetView, RegionSpec, validators
-from copyplate.validators.imaging import glyph_coverage, region_mask, text_rect
+from copyplate.validators.imaging import region_coverage, region_mask, text_rect
 from copyplate.validators.ocr import holder_free_mask
 from copyplate.validators.reference import (
     bare,
@@ -108,7 +108,7 @@ class RtlValidator:
                 out.append(self._joining(asset, region))
             return out
         rect = text_rect(asset, region, pad=max(4, px // 2))
-        actual = glyph_coverage(asset.crop(rect), region.m.color)
+        actual = region_coverage(asset, region, rect)
         lines = hinted_lines(region)
         right = TextSetter(faces, region.locale, "rtl")
         reversed_setter = TextSetter(faces, region.locale, "ltr")

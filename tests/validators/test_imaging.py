@@ -58,3 +58,35 @@ def test_glyph_mask_is_numpys_to_the_pixel(seed: int) -> None:
     span = ink - bg
     t = ((rgb.reshape(-1, 3).astype(np.float32) - bg) @ span) / float(span @ span)
     np.testing.assert_allclose(cov, np.clip(t, 0, 1).reshape(rgb.shape[:2]), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("box", "rect"),
+    [((0, 0, 300, 120), (20, 10, 200, 80)), ((40, 30, 400, 200), (40, 40, 280, 130))],
+)
+def test_region_coverage_reuses_the_boxs_distances_to_the_pixel(
+    box: tuple[int, int, int, int], rect: tuple[int, int, int, int]
+) -> None:
+    """Coverage of a rect inside a region's box, sliced from the distances the box's mask
+    measured, is the coverage of the rect's crop measured alone."""
+    from pathlib import Path
+
+    from copyplate.layouts.geometry import Rect
+    from copyplate.validators.base import AssetView, RegionSpec
+    from copyplate.validators.contract import Manifest, ManifestRegion
+    from copyplate.validators.imaging import region_coverage, region_mask
+
+    rng = np.random.default_rng(7)
+    img = Image.fromarray((rng.random((160, 320, 3)) * 90 + 120).astype(np.uint8))
+    ImageDraw.Draw(img).text(
+        (25, 45), "Sale 1 299 €", font=ImageFont.truetype(DEJAVU, 40), fill="#1a2b3c"
+    )
+    m = ManifestRegion.model_validate(
+        {"id": "h", "kind": "text", "box": list(box), "text": "Sale", "color": "#1a2b3c"}
+    )
+    man = Manifest.model_validate({"image": "t.png", "regions": [m]})
+    view = AssetView(Path("<t>"), man, img, [RegionSpec(m, "en-US")])
+    region_mask(view, view.regions[0])  # measures the box's distances first
+    r = Rect(*rect)
+    want = glyph_coverage(np.asarray(img)[max(0, r.y) : r.bottom, max(0, r.x) : r.right], "#1a2b3c")
+    assert np.array_equal(region_coverage(view, view.regions[0], r), want)
