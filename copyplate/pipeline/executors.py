@@ -139,8 +139,8 @@ class ProcessExecutor:
         # where processes are spawned, each loads it from the file.
         forked = mp.get_start_method() == "fork"
         if forked:
-            # Before the fork: a forked child that reconfigures the pool it inherited
-            # waits for pool threads that did not survive the fork, for ever.
+            # Before the fork: OpenCV reconfigured in forked children (whose inherited
+            # thread pool has no threads) hung a test run's workers once.
             worker_threads()
         pool = ProcessPoolExecutor(
             self.workers, initializer=_init_worker, initargs=(spec, lc if forked else None)

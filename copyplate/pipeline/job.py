@@ -157,8 +157,8 @@ def worker_threads() -> None:
     validators' crops for at most a quarter less wall time, CPU the other workers lack. A
     worker forked after the driver had used OpenCV was single-threaded by accident (the
     pool does not survive a fork); one forked before, spawned, or on Ray was not. Called
-    in a fresh worker, or in the driver before it forks: a forked child that reconfigured
-    the pool it inherited hung (two of two pytest workers, once)."""
+    in a fresh worker, or in the driver before it forks: called in forked children (whose
+    inherited pool has no threads), it left both workers of a pytest run hung once."""
     import cv2  # loaded by the validators anyway; imported here, not by the driver's no-op
 
     cv2.setNumThreads(1)
