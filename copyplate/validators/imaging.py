@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 from numpy.typing import NDArray
@@ -113,12 +115,11 @@ def region_mask(asset: AssetView, region: RegionSpec, rect: Rect | None = None) 
     box = region.box
     key = ("glyph_mask", region.id)
     if key not in asset.cache:
-        asset.cache[key] = glyph_mask(asset.crop(box), region.m.color, _ink_distance(asset, region))
+        d_ink = _ink_distance(asset, region)
+        flat = None if d_ink is None else d_ink.reshape(-1)
+        asset.cache[key] = glyph_mask(asset.crop(box), region.m.color, flat)
     mask: Mask = asset.cache[key]
-    if rect is None:
-        return mask
-    x0, y0 = max(0, rect.x - box.x), max(0, rect.y - box.y)
-    return mask[y0 : y0 + rect.h, x0 : x0 + rect.w]
+    return mask if rect is None else _in_box(mask, box, rect)
 
 
 def region_coverage(asset: AssetView, region: RegionSpec, rect: Rect) -> NDArray[np.float32]:
@@ -126,27 +127,31 @@ def region_coverage(asset: AssetView, region: RegionSpec, rect: Rect) -> NDArray
     the region's mask measured: the same values, measured once."""
     rgb = asset.crop(rect)
     d_box = _ink_distance(asset, region)
-    if d_box is None or rgb.size == 0:
-        return glyph_coverage(rgb, region.m.color)
     box = region.box
-    bh, bw = asset.crop(box).shape[:2]
-    x0, y0 = max(0, rect.x) - max(0, box.x), max(0, rect.y) - max(0, box.y)
-    h, w = rgb.shape[:2]
-    d = d_box.reshape(bh, bw)[y0 : y0 + h, x0 : x0 + w]
-    if d.shape != (h, w) or min(x0, y0) < 0:  # not inside the box: measure it alone
+    if d_box is None or rgb.size == 0 or rect.x < box.x or rect.y < box.y:
+        return glyph_coverage(rgb, region.m.color)
+    d = _in_box(d_box, box, rect)
+    if d.shape != rgb.shape[:2]:  # reaches past the box: measured alone
         return glyph_coverage(rgb, region.m.color)
     return glyph_coverage(rgb, region.m.color, d.reshape(-1))
 
 
+def _in_box(a: NDArray[Any], box: Rect, rect: Rect) -> NDArray[Any]:
+    """`a`, measured over the region's box, sliced to `rect` (inside the box)."""
+    x0, y0 = max(0, rect.x - box.x), max(0, rect.y - box.y)
+    return a[y0 : y0 + rect.h, x0 : x0 + rect.w]
+
+
 def _ink_distance(asset: AssetView, region: RegionSpec) -> NDArray[np.float32] | None:
-    """Squared distances of the box's pixels to the copy's colour (flat), once per asset;
-    None when the manifest names no colour."""
+    """Squared distances of the box's pixels to the copy's colour, once per asset; None
+    when the manifest names no colour."""
     if not region.m.color:
         return None
     key = ("ink_distance", region.id)
     if key not in asset.cache:
         ink = np.array(parse_hex(region.m.color)[:3], dtype=np.float32)
-        asset.cache[key] = _sq_distance(asset.crop(region.box), ink)
+        rgb = asset.crop(region.box)
+        asset.cache[key] = _sq_distance(rgb, ink).reshape(rgb.shape[:2])
     d: NDArray[np.float32] = asset.cache[key]
     return d
 
